@@ -1,0 +1,111 @@
+package dev.reprodiff.random;
+
+import java.util.Arrays;
+
+/**
+ * The 32-bit Mersenne Twister (MT19937) exactly as PyTorch's CPU generator runs it: seeded from the low 32 bits of
+ * the seed with Knuth's multiplier, twisted lazily when the 624 words are used up.
+ */
+final class MersenneTwister {
+
+    static final int N = 624;
+    private static final int M = 397;
+    private static final int MATRIX_A = 0x9908b0df;
+    private static final int UPPER_MASK = 0x80000000;
+    private static final int LOWER_MASK = 0x7fffffff;
+
+    private final int[] state;
+    private int left;
+    private int next;
+
+    MersenneTwister(long seed) {
+        state = new int[N];
+        state[0] = (int) seed; // torch keys the stream on the low 32 bits
+        for (int j = 1; j < N; j++) {
+            state[j] = 1812433253 * (state[j - 1] ^ (state[j - 1] >>> 30)) + j;
+        }
+        left = 1;
+        next = 0;
+    }
+
+    private MersenneTwister(int[] state, int left, int next) {
+        this.state = state;
+        this.left = left;
+        this.next = next;
+    }
+
+    static MersenneTwister restore(int[] state, int left, int next) {
+        boolean freshlySeeded = left == 1 && next == 0;
+        if (state.length != N || !(freshlySeeded || (left >= 1 && next >= 1 && left + next == N + 1))) {
+            throw new IllegalArgumentException("A Mersenne Twister state has " + N + " words and a read position"
+                    + " with left + next = " + (N + 1) + " (or left 1, next 0 when freshly seeded); found "
+                    + state.length + " words, left " + left + ", next " + next);
+        }
+        return new MersenneTwister(state.clone(), left, next);
+    }
+
+    MersenneTwister copy() {
+        return new MersenneTwister(state.clone(), left, next);
+    }
+
+    int[] words() {
+        return state.clone();
+    }
+
+    int left() {
+        return left;
+    }
+
+    int next() {
+        return next;
+    }
+
+    /** The next tempered 32-bit output, as an unsigned value in an int. */
+    int nextInt() {
+        if (--left == 0) {
+            twist();
+        }
+        int y = state[next++];
+        y ^= y >>> 11;
+        y ^= (y << 7) & 0x9d2c5680;
+        y ^= (y << 15) & 0xefc60000;
+        y ^= y >>> 18;
+        return y;
+    }
+
+    /** Two outputs joined as torch's {@code random64()} does: the first is the high word. */
+    long nextLong() {
+        long hi = nextInt() & 0xffffffffL;
+        long lo = nextInt() & 0xffffffffL;
+        return (hi << 32) | lo;
+    }
+
+    private void twist() {
+        left = N;
+        next = 0;
+        int j = 0;
+        for (; j < N - M; j++) {
+            state[j] = state[j + M] ^ mix(state[j], state[j + 1]);
+        }
+        for (; j < N - 1; j++) {
+            state[j] = state[j + M - N] ^ mix(state[j], state[j + 1]);
+        }
+        state[N - 1] = state[M - 1] ^ mix(state[N - 1], state[0]);
+    }
+
+    private static int mix(int u, int v) {
+        int y = (u & UPPER_MASK) | (v & LOWER_MASK);
+        return (y >>> 1) ^ ((v & 1) != 0 ? MATRIX_A : 0);
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof MersenneTwister that
+                && left == that.left && next == that.next && Arrays.equals(state, that.state);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * Arrays.hashCode(state) + left * 7 + next;
+    }
+}
