@@ -19,7 +19,15 @@ import java.util.stream.StreamSupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+/**
+ * Every case of the reference generator fixtures (torch.Generator("cpu") draws recorded by PyTorch): float32 normals,
+ * all uniforms and the engine state carried across calls are bit for bit. float64 normals go through glibc's
+ * {@code log}/{@code sin}/{@code cos} in PyTorch and through our deterministic double-precision functions here; the
+ * two may round differently in the last bits, so those are held to {@value #FLOAT64_NORMAL_ULPS} ulps.
+ */
 class GeneratorFixtureTests {
+
+    static final int FLOAT64_NORMAL_ULPS = 3;
 
     private static Fixtures fixtures;
 
@@ -57,9 +65,11 @@ class GeneratorFixtureTests {
             if (call.get("dtype").asText().equals("float32")) {
                 float[] actual = randn ? generator.randn(new float[size]) : generator.rand(new float[size]);
                 assertBitsEqual(actual, expected.toFloatArray(), tensor);
+            } else if (randn) {
+                double[] actual = generator.randn(new double[size]);
+                assertWithinUlps(actual, expected.toDoubleArray(), FLOAT64_NORMAL_ULPS, tensor);
             } else {
-                double[] actual = randn ? generator.randn(new double[size]) : generator.rand(new double[size]);
-                assertBitsEqual(actual, expected.toDoubleArray(), tensor);
+                assertBitsEqual(generator.rand(new double[size]), expected.toDoubleArray(), tensor);
             }
         }
     }
@@ -81,6 +91,15 @@ class GeneratorFixtureTests {
             long e = Double.doubleToRawLongBits(expected[i]);
             assertThat(a).as("%s[%d]: actual %s, expected %s (%d ulp)", what, i, actual[i], expected[i],
                     Math.abs(a - e)).isEqualTo(e);
+        }
+    }
+
+    static void assertWithinUlps(double[] actual, double[] expected, int ulps, String what) {
+        assertThat(actual).hasSameSizeAs(expected);
+        for (int i = 0; i < actual.length; i++) {
+            long distance = Math.abs(Double.doubleToRawLongBits(actual[i]) - Double.doubleToRawLongBits(expected[i]));
+            assertThat(distance).as("%s[%d]: actual %s, expected %s", what, i, actual[i], expected[i])
+                    .isLessThanOrEqualTo(ulps);
         }
     }
 
