@@ -43,9 +43,11 @@ public final class Generator implements Cloneable {
     /** Below this many elements PyTorch's {@code randn} draws element by element; from it on, in blocks of 16. */
     static final int VECTORIZED_THRESHOLD = 16;
 
-    private static final float FLOAT_UNIFORM_SCALE = 1.0f / (1 << 24);
     private static final double DOUBLE_UNIFORM_SCALE = 1.0 / (1L << 53);
     private static final long DOUBLE_MANTISSA_MASK = (1L << 53) - 1;
+
+    /** Whether float32 normals run on eight-lane vectors (same bits, faster); see {@link #usesVectorLanes()}. */
+    private static final boolean VECTOR_LANES = vectorLanesAvailable();
 
     private long initialSeed;
     private MersenneTwister engine;
@@ -136,12 +138,12 @@ public final class Generator implements Cloneable {
         }
         fillUniform(out, 0, size);
         for (int i = 0; i + VECTORIZED_THRESHOLD <= size; i += VECTORIZED_THRESHOLD) {
-            BoxMullerAvx2.fill16(out, i);
+            boxMuller16(out, i);
         }
         if (size % VECTORIZED_THRESHOLD != 0) {
             int tail = size - VECTORIZED_THRESHOLD;
             fillUniform(out, tail, size);
-            BoxMullerAvx2.fill16(out, tail);
+            boxMuller16(out, tail);
         }
         return out;
     }
@@ -212,6 +214,22 @@ public final class Generator implements Cloneable {
         }
     }
 
+    /**
+     * Whether this JVM computes float32 normals on eight-lane vectors: it does when started with
+     * {@code --add-modules jdk.incubator.vector} on a CPU with 256-bit vectors. The numbers are the same either way.
+     */
+    public static boolean usesVectorLanes() {
+        return VECTOR_LANES;
+    }
+
+    private static boolean vectorLanesAvailable() {
+        if (Boolean.getBoolean("reprodiff.generator.scalar")
+                || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            return false;
+        }
+        return BoxMullerVector.isUsable();
+    }
+
     @Override
     public String toString() {
         return "Generator(cpu, initialSeed=" + Long.toUnsignedString(initialSeed()) + ")";
@@ -232,6 +250,14 @@ public final class Generator implements Cloneable {
         return r * StrictMath.cos(theta);
     }
 
+    private static void boxMuller16(float[] data, int offset) {
+        if (VECTOR_LANES) {
+            BoxMullerVector.fill16(data, offset);
+        } else {
+            BoxMullerAvx2.fill16(data, offset);
+        }
+    }
+
     // at::native::normal_fill_16 in double precision.
     private static void boxMuller16(double[] data, int offset) {
         for (int lane = 0; lane < 8; lane++) {
@@ -245,10 +271,7 @@ public final class Generator implements Cloneable {
     }
 
     private void fillUniform(float[] out, int from, int to) {
-        MersenneTwister mt = engine;
-        for (int i = from; i < to; i++) {
-            out[i] = (mt.nextInt() & 0xffffff) * FLOAT_UNIFORM_SCALE;
-        }
+        engine.fillUniformFloats(out, from, to);
     }
 
     private void fillUniform(double[] out, int from, int to) {
