@@ -1,0 +1,348 @@
+package dev.reprodiff.io;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.SparseFormat;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Predicate;
+
+/**
+ * Reads and writes <a href="https://github.com/huggingface/safetensors">safetensors</a> files, the format diffusers
+ * saves model weights in ({@code diffusion_pytorch_model.safetensors}).
+ *
+ * <p>A file is an 8-byte little-endian header length N, N bytes of UTF-8 JSON that map each tensor name to its
+ * {@code dtype}, {@code shape} and {@code data_offsets}, and the data section: the tensors' bytes, little-endian and
+ * row-major. The JSON may also hold {@code "__metadata__"}, a map of strings. Supported dtypes are F64, F32, F16,
+ * BF16, I64, I32, I16, I8, U8 and BOOL.
+ *
+ * <p>Every read validates the whole header first, as the reference implementation does: a header that is not a JSON
+ * object, a tensor entry with a missing or mistyped field, an unknown dtype, a byte range that does not match the
+ * shape, lies beyond the end of the file or overlaps another tensor, and bytes that belong to no tensor are all a
+ * {@link SafeTensorsException} naming the file and the tensor. A missing file is a {@link NoSuchFileException}.
+ *
+ * <p>{@link #load(Path, NDManager)} memory-maps one region per tensor and copies it straight into engine memory, so
+ * multi-gigabyte checkpoints load without passing through the Java heap. {@link #readFloats} and
+ * {@link #saveFloats} work on plain Java arrays, without an engine.
+ */
+public final class SafeTensors {
+
+    private SafeTensors() {
+    }
+
+    /**
+     * Reads and validates the header of a safetensors file, without reading any tensor data.
+     *
+     * @param file the file to read
+     * @return the tensors' names (in header order), dtypes, shapes and byte ranges, and the metadata
+     * @throws NoSuchFileException if the file does not exist
+     * @throws SafeTensorsException if the file is not a valid safetensors file
+     * @throws IOException if the file cannot be read
+     */
+    public static SafeTensorsHeader readHeader(Path file) throws IOException {
+        try (FileChannel channel = open(file)) {
+            return HeaderReader.read(file, channel);
+        }
+    }
+
+    /**
+     * Loads every tensor of a safetensors file.
+     *
+     * @param file the file to read
+     * @param manager the manager that will own the arrays
+     * @return the tensors by name, in header order
+     * @throws NoSuchFileException if the file does not exist
+     * @throws SafeTensorsException if the file is not a valid safetensors file, or holds a tensor that the engine
+     *     cannot hold (see {@link #load(Path, NDManager, Predicate)})
+     * @throws IOException if the file cannot be read
+     */
+    public static Map<String, NDArray> load(Path file, NDManager manager) throws IOException {
+        return load(file, manager, name -> true);
+    }
+
+    /**
+     * Loads the tensors of a safetensors file whose names pass a filter; the others are neither read nor mapped.
+     *
+     * <p>Each array is a copy in engine memory, owned by {@code manager}, named after its tensor. The whole header
+     * is validated and every selected tensor checked before any array is created, and if loading fails part-way the
+     * arrays created so far are closed.
+     *
+     * <p>DJL 0.36's PyTorch engine has no BF16 or I16 arrays (creating one aborts the JVM), so selecting such a
+     * tensor is a {@link SafeTensorsException}; {@link #readFloats} widens BF16 to float32 exactly. A single tensor
+     * must also be smaller than 2 GiB, the most that one mapped buffer and one DJL array can hold.
+     *
+     * @param file the file to read
+     * @param manager the manager that will own the arrays
+     * @param names which tensors to load, by name
+     * @return the selected tensors by name, in header order
+     * @throws NoSuchFileException if the file does not exist
+     * @throws SafeTensorsException if the file is not a valid safetensors file, or a selected tensor cannot be
+     *     loaded
+     * @throws IOException if the file cannot be read
+     */
+    public static Map<String, NDArray> load(Path file, NDManager manager, Predicate<String> names)
+            throws IOException {
+        Objects.requireNonNull(manager, "manager");
+        Objects.requireNonNull(names, "names");
+        try (FileChannel channel = open(file)) {
+            SafeTensorsHeader header = HeaderReader.read(file, channel);
+            List<TensorInfo> selected = new ArrayList<>();
+            for (TensorInfo tensor : header.tensors()) {
+                if (names.test(tensor.name())) {
+                    checkLoadable(file, tensor);
+                    selected.add(tensor);
+                }
+            }
+            Map<String, NDArray> arrays = new LinkedHashMap<>();
+            try {
+                for (TensorInfo tensor : selected) {
+                    arrays.put(tensor.name(), load(file, channel, header, tensor, manager));
+                }
+            } catch (IOException | RuntimeException e) {
+                arrays.values().forEach(NDArray::close);
+                throw e;
+            }
+            return arrays;
+        }
+    }
+
+    /**
+     * Writes tensors to a safetensors file, atomically: the bytes go to a temporary file in the same directory, which
+     * is then renamed over {@code file} (replacing an existing file). Readers see the old file or the new one, never
+     * a part; if writing fails, the old file is left as it was and the temporary file is deleted.
+     *
+     * <p>The tensors are written in the map's iteration order, header entries and data alike, after the metadata.
+     * The header is padded with spaces to a multiple of 8 bytes, as the reference implementation does.
+     *
+     * @param file the file to write
+     * @param tensors the arrays by name; dense arrays of a supported dtype, on any device
+     * @param metadata the {@code __metadata__} strings, such as {@code {"format": "pt"}}; may be empty or
+     *     {@code null} for none
+     * @throws IllegalArgumentException if a tensor is named {@code __metadata__}, is sparse, or has a dtype that
+     *     safetensors cannot hold
+     * @throws IOException if the file cannot be written
+     */
+    public static void save(Path file, Map<String, NDArray> tensors, Map<String, String> metadata)
+            throws IOException {
+        List<SafeTensorsWriter.Entry> entries = new ArrayList<>();
+        tensors.forEach((name, array) -> entries.add(entry(name, array)));
+        SafeTensorsWriter.write(file, entries, metadata == null ? Map.of() : metadata);
+    }
+
+    /**
+     * Reads one tensor into a float array, without an engine: F32 as stored, F16 and BF16 widened exactly.
+     *
+     * @param file the file to read
+     * @param name the tensor's name
+     * @return the elements in row-major order
+     * @throws IllegalArgumentException if the file has no tensor {@code name}
+     * @throws NoSuchFileException if the file does not exist
+     * @throws SafeTensorsException if the file is not a valid safetensors file, or the tensor is not F32, F16 or
+     *     BF16 (F64 would lose precision: use {@link #readDoubles})
+     * @throws IOException if the file cannot be read
+     */
+    public static float[] readFloats(Path file, String name) throws IOException {
+        try (FileChannel channel = open(file)) {
+            SafeTensorsHeader header = HeaderReader.read(file, channel);
+            TensorInfo tensor = find(header, name);
+            if (tensor.dtype() == DataType.FLOAT64) {
+                throw new SafeTensorsException("Cannot read tensor \"" + name + "\" in " + file
+                        + " as floats: it is F64, and rounding it to float32 would lose precision; use readDoubles");
+            }
+            ByteBuffer bytes = readData(file, channel, header, tensor, Float.BYTES, "F32, F16 or BF16");
+            float[] values = new float[(int) (tensor.byteLength() / tensor.dtype().getNumOfBytes())];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = floatElement(bytes, tensor.dtype(), i);
+            }
+            return values;
+        }
+    }
+
+    /**
+     * Reads one tensor into a double array, without an engine: F64 as stored, F32, F16 and BF16 widened exactly.
+     *
+     * @param file the file to read
+     * @param name the tensor's name
+     * @return the elements in row-major order
+     * @throws IllegalArgumentException if the file has no tensor {@code name}
+     * @throws NoSuchFileException if the file does not exist
+     * @throws SafeTensorsException if the file is not a valid safetensors file, or the tensor is not a floating
+     *     point tensor
+     * @throws IOException if the file cannot be read
+     */
+    public static double[] readDoubles(Path file, String name) throws IOException {
+        try (FileChannel channel = open(file)) {
+            SafeTensorsHeader header = HeaderReader.read(file, channel);
+            TensorInfo tensor = find(header, name);
+            ByteBuffer bytes = readData(file, channel, header, tensor, Double.BYTES, "F64, F32, F16 or BF16");
+            double[] values = new double[(int) (tensor.byteLength() / tensor.dtype().getNumOfBytes())];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = tensor.dtype() == DataType.FLOAT64
+                        ? bytes.getDouble(i * Double.BYTES) : floatElement(bytes, tensor.dtype(), i);
+            }
+            return values;
+        }
+    }
+
+    /**
+     * Writes float32 tensors held in Java arrays to a safetensors file, atomically, as {@link #save} does.
+     *
+     * @param file the file to write
+     * @param tensors the tensors by name, written in the map's iteration order
+     * @param metadata the {@code __metadata__} strings; may be empty or {@code null} for none
+     * @throws IllegalArgumentException if a tensor is named {@code __metadata__}
+     * @throws IOException if the file cannot be written
+     */
+    public static void saveFloats(Path file, Map<String, FloatTensor> tensors, Map<String, String> metadata)
+            throws IOException {
+        List<SafeTensorsWriter.Entry> entries = new ArrayList<>();
+        tensors.forEach((name, tensor) -> {
+            checkName(name);
+            float[] data = tensor.data();
+            entries.add(new SafeTensorsWriter.Entry(name, "F32", tensor.shape(), (long) data.length * Float.BYTES,
+                    channel -> {
+                        ByteBuffer bytes = ByteBuffer.allocate(data.length * Float.BYTES)
+                                .order(ByteOrder.LITTLE_ENDIAN);
+                        bytes.asFloatBuffer().put(data);
+                        SafeTensorsWriter.writeFully(channel, bytes);
+                    }));
+        });
+        SafeTensorsWriter.write(file, entries, metadata == null ? Map.of() : metadata);
+    }
+
+    /** Opens {@code file} for reading; a missing file names itself. */
+    private static FileChannel open(Path file) throws IOException {
+        try {
+            return FileChannel.open(file, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            NoSuchFileException missing = new NoSuchFileException(file.toString(), null, "no such safetensors file");
+            missing.initCause(e);
+            throw missing;
+        }
+    }
+
+    private static void checkLoadable(Path file, TensorInfo tensor) throws SafeTensorsException {
+        if (!Dtypes.onEngine(tensor.dtype())) {
+            throw new SafeTensorsException("Cannot load tensor \"" + tensor.name() + "\" in " + file + ": it is "
+                    + tensor.dtypeName() + ", which DJL's PyTorch engine cannot hold; it holds "
+                    + Dtypes.supportedOnEngine() + (tensor.dtype() == DataType.BFLOAT16
+                    ? ". SafeTensors.readFloats widens BF16 to float32 exactly" : ""));
+        }
+        if (tensor.byteLength() > Integer.MAX_VALUE) {
+            throw new SafeTensorsException("Cannot load tensor \"" + tensor.name() + "\" in " + file + ": its "
+                    + tensor.byteLength() + " bytes exceed the 2 GiB that one mapped buffer and one DJL array hold");
+        }
+    }
+
+    /** The tensor's own bytes, mapped, copied into an array that the engine owns. */
+    private static NDArray load(Path file, FileChannel channel, SafeTensorsHeader header, TensorInfo tensor,
+                                NDManager manager) throws IOException {
+        if (tensor.byteLength() == 0) {
+            NDArray empty = manager.zeros(tensor.shape(), tensor.dtype());
+            empty.setName(tensor.name());
+            return empty;
+        }
+        MappedByteBuffer bytes = channel.map(FileChannel.MapMode.READ_ONLY, header.dataStart() + tensor.begin(),
+                tensor.byteLength());
+        bytes.order(ByteOrder.LITTLE_ENDIAN);
+        if (tensor.dtype() == DataType.BOOLEAN) {
+            checkBooleans(file, tensor, bytes);
+        }
+        // On the CPU, DJL's PyTorch engine wraps a direct buffer in a tensor without copying (torch::from_blob).
+        // Keeping that view would tie the array to a read-only mapping: an in-place op would crash the JVM, and a
+        // view of it outliving the buffer would read unmapped memory. duplicate() copies it natively, off the heap.
+        try (NDArray mapped = manager.create(bytes, tensor.shape(), tensor.dtype())) {
+            NDArray owned = mapped.duplicate();
+            owned.setName(tensor.name());
+            return owned;
+        }
+    }
+
+    /** torch's bool is one byte that must be 0 or 1; any other value would be a tensor the file does not describe. */
+    private static void checkBooleans(Path file, TensorInfo tensor, ByteBuffer bytes) throws SafeTensorsException {
+        for (int i = 0; i < bytes.limit(); i++) {
+            byte value = bytes.get(i);
+            if (value != 0 && value != 1) {
+                throw new SafeTensorsException("Invalid tensor \"" + tensor.name() + "\" in " + file
+                        + ": BOOL element " + i + " is " + (value & 0xff) + "; expected 0 or 1");
+            }
+        }
+    }
+
+    private static TensorInfo find(SafeTensorsHeader header, String name) {
+        return header.tensor(name).orElseThrow(() -> new IllegalArgumentException("No tensor \"" + name + "\" in "
+                + header.file() + "; it has " + header.tensors().size() + ": " + abbreviate(header.names())));
+    }
+
+    /** The tensor's bytes in a heap buffer, after checking that it is a floating-point tensor a Java array can hold. */
+    private static ByteBuffer readData(Path file, FileChannel channel, SafeTensorsHeader header, TensorInfo tensor,
+                                       int targetBytes, String readable) throws IOException {
+        if (!tensor.dtype().isFloating()) {
+            throw new SafeTensorsException("Cannot read tensor \"" + tensor.name() + "\" in " + file + " as "
+                    + (targetBytes == Float.BYTES ? "floats" : "doubles") + ": it is " + tensor.dtypeName()
+                    + ", not " + readable);
+        }
+        long count = tensor.byteLength() / tensor.dtype().getNumOfBytes();
+        if (count > Integer.MAX_VALUE - 8 || tensor.byteLength() > Integer.MAX_VALUE) {
+            throw new SafeTensorsException("Cannot read tensor \"" + tensor.name() + "\" in " + file
+                    + " into a Java array: it has " + count + " elements");
+        }
+        return HeaderReader.readFully(channel, header.dataStart() + tensor.begin(), (int) tensor.byteLength())
+                .order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Element {@code i} of an F32, F16 or BF16 tensor, its bits kept (a detour through double would quiet NaNs). */
+    private static float floatElement(ByteBuffer bytes, DataType dtype, int i) {
+        switch (dtype) {
+            case FLOAT32:
+                return bytes.getFloat(i * Float.BYTES);
+            case FLOAT16:
+                return Float16.toFloat(bytes.getShort(i * 2));
+            case BFLOAT16:
+                return Float.intBitsToFloat(bytes.getShort(i * 2) << 16);
+            default:
+                throw new IllegalStateException("Not a float32, float16 or bfloat16 dtype: " + dtype);
+        }
+    }
+
+    private static SafeTensorsWriter.Entry entry(String name, NDArray array) {
+        checkName(name);
+        String dtype = Dtypes.name(array.getDataType());
+        if (dtype == null) {
+            throw new IllegalArgumentException("Cannot save tensor \"" + name + "\": safetensors has no dtype for "
+                    + array.getDataType() + "; supported dtypes: " + Dtypes.supported());
+        }
+        if (array.getSparseFormat() != SparseFormat.DENSE) {
+            throw new IllegalArgumentException("Cannot save tensor \"" + name + "\": it is "
+                    + array.getSparseFormat() + "; safetensors holds dense tensors only (call toDense() first)");
+        }
+        long byteLength = array.getShape().size() * array.getDataType().getNumOfBytes();
+        return new SafeTensorsWriter.Entry(name, dtype, array.getShape().getShape(), byteLength,
+                // A direct view of the array's memory where the engine allows it: no heap copy of large tensors.
+                channel -> SafeTensorsWriter.writeFully(channel, array.toByteBuffer(true)));
+    }
+
+    private static void checkName(String name) {
+        if (HeaderReader.METADATA_KEY.equals(name)) {
+            throw new IllegalArgumentException("\"" + name + "\" is reserved for the metadata; choose another name");
+        }
+    }
+
+    private static String abbreviate(List<String> names) {
+        return names.size() <= 10 ? String.join(", ", names)
+                : String.join(", ", names.subList(0, 10)) + ", ... (" + (names.size() - 10) + " more)";
+    }
+}
