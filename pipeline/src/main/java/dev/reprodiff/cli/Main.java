@@ -1,0 +1,44 @@
+package dev.reprodiff.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+
+/** The {@code reprodiff} command line: {@code reprodiff noise ...}. */
+@Command(name = "reprodiff", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Reproducible diffusion pipelines on the JVM: the same seed gives the same numbers as PyTorch.",
+        subcommands = {NoiseCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+
+    public static void main(String[] args) {
+        System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+    }
+
+    /** Runs the command line with the given streams and returns the exit code (0 ok, 1 failed, 2 bad usage). */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine commandLine = new CommandLine(new Main());
+        commandLine.setOut(out);
+        commandLine.setErr(err);
+        commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof IllegalArgumentException || e instanceof IOException
+                    || e instanceof UncheckedIOException) {
+                cmd.getErr().println("reprodiff " + cmd.getCommandName() + ": " + e.getMessage());
+                return 1;
+            }
+            throw e;
+        });
+        return commandLine.execute(args);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"reprodiff " + (version == null ? "(development build)" : version)
+                    + ", DJL PyTorch engine, libtorch " + ai.djl.engine.Engine.getEngine("PyTorch").getVersion()};
+        }
+    }
+}
