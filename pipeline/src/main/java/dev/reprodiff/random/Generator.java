@@ -243,11 +243,13 @@ public final class Generator implements Cloneable {
         }
         double u1 = nextUniformDouble();
         double u2 = nextUniformDouble();
-        double r = StrictMath.sqrt(-2.0 * StrictMath.log1p(-u2));
+        double r = Math.sqrt(-2.0 * CorrectlyRounded.logOneMinus(u2));
         double theta = 2.0 * Math.PI * u1;
-        nextNormal = r * StrictMath.sin(theta);
+        double[] sinCos = new double[2];
+        CorrectlyRounded.sinCos(theta, sinCos);
+        nextNormal = r * sinCos[0];
         hasNextNormal = true;
-        return r * StrictMath.cos(theta);
+        return r * sinCos[1];
     }
 
     private static void boxMuller16(float[] data, int offset) {
@@ -260,13 +262,13 @@ public final class Generator implements Cloneable {
 
     // at::native::normal_fill_16 in double precision.
     private static void boxMuller16(double[] data, int offset) {
+        double[] sinCos = new double[2];
         for (int lane = 0; lane < 8; lane++) {
-            double u1 = 1 - data[offset + lane];
-            double u2 = data[offset + lane + 8];
-            double radius = StrictMath.sqrt(-2 * StrictMath.log(u1));
-            double theta = 2.0 * Math.PI * u2;
-            data[offset + lane] = radius * StrictMath.cos(theta);
-            data[offset + lane + 8] = radius * StrictMath.sin(theta);
+            double radius = Math.sqrt(-2 * CorrectlyRounded.logOneMinus(data[offset + lane])); // log(1 - u)
+            double theta = 2.0 * Math.PI * data[offset + lane + 8];
+            CorrectlyRounded.sinCos(theta, sinCos);
+            data[offset + lane] = radius * sinCos[1];
+            data[offset + lane + 8] = radius * sinCos[0];
         }
     }
 

@@ -80,8 +80,10 @@ class LibtorchOracleTests {
     }
 
     @Test
-    void randnFloat64IsWithinThreeUlpsOfLibtorch() {
+    void randnFloat64IsExactButForGlibcsRareMisroundingsWhichStayWithinTwoUlps() {
         SplittableRandom meta = new SplittableRandom(META_SEED + 2);
+        long elements = 0;
+        long exact = 0;
         for (int i = 0; i < CASES / 3; i++) {
             int seed = meta.nextInt();
             Shape shape = randomShape(meta);
@@ -91,8 +93,14 @@ class LibtorchOracleTests {
                 double[] actual = Generator.seeded(seed).randn(new double[expected.length]);
                 GeneratorFixtureTests.assertWithinUlps(actual, expected, GeneratorFixtureTests.FLOAT64_NORMAL_ULPS,
                         "randn float64 seed " + seed + " shape " + shape);
+                for (int j = 0; j < actual.length; j++) {
+                    exact += Double.doubleToRawLongBits(actual[j]) == Double.doubleToRawLongBits(expected[j]) ? 1 : 0;
+                }
+                elements += actual.length;
             }
         }
+        // Measured: 99.8% of float64 normals are bit-exact; glibc misrounds sin/cos for the rest.
+        assertThat((double) exact / elements).isGreaterThan(0.995);
     }
 
     @Test
