@@ -2,6 +2,7 @@ package dev.reprodiff.pipelines;
 
 import ai.djl.ndarray.NDManager;
 import dev.reprodiff.models.UNet2DModel;
+import dev.reprodiff.schedulers.DDIMScheduler;
 import dev.reprodiff.schedulers.Scheduler;
 
 /**
@@ -22,8 +23,7 @@ public final class DDIMPipeline extends DiffusionPipeline {
 
     /** diffusers' {@code DDIMScheduler.from_config(scheduler.config)}: a DDIM scheduler stays as it is. */
     private static Scheduler asDdim(Scheduler scheduler) {
-        return "DDIMScheduler".equals(scheduler.getClass().getSimpleName()) ? scheduler
-                : Schedulers.create("DDIMScheduler", scheduler.config());
+        return scheduler instanceof DDIMScheduler ? scheduler : DDIMScheduler.fromConfig(scheduler.config());
     }
 
     /**
