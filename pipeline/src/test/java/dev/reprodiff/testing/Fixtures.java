@@ -4,7 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,7 +23,8 @@ public final class Fixtures implements AutoCloseable {
         String base = "/fixtures/" + group + "/";
         try (InputStream json = open(base + "manifest.json");
              InputStream bytes = open(base + "tensors.safetensors")) {
-            manifest = new ObjectMapper().readTree(json);
+            // Python's json writes -Infinity (DPM-Solver's lambda_min_clipped), which strict JSON lacks.
+            manifest = JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build().readTree(json);
             manager = NDManager.newBaseManager("PyTorch");
             tensors = NDList.decode(manager, bytes);
         } catch (IOException e) {

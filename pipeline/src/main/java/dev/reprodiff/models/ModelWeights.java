@@ -1,0 +1,115 @@
+package dev.reprodiff.models;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Reads a model's weights file and checks it against the parameters the model declares. */
+final class ModelWeights {
+
+    private ModelWeights() {
+    }
+
+    /**
+     * Every tensor of a safetensors file by name, in file order, on {@code manager}. The only place that reads
+     * weight files, so that the project's own reader can replace DJL's here alone.
+     */
+    static Map<String, NDArray> readSafetensors(Path file, NDManager manager) {
+        NDList tensors;
+        try (InputStream in = Files.newInputStream(file)) {
+            tensors = NDList.decode(manager, in);
+        } catch (NoSuchFileException e) {
+            throw new WeightsException("Weights file not found: " + file, e);
+        } catch (IOException | RuntimeException e) {
+            throw new WeightsException("Cannot read weights file " + file + " as safetensors (truncated or"
+                    + " corrupt?): " + e, e);
+        }
+        Map<String, NDArray> byName = new LinkedHashMap<>();
+        for (NDArray tensor : tensors) {
+            byName.put(tensor.getName(), tensor);
+        }
+        return byName;
+    }
+
+    /**
+     * Binds {@code weights} to the declared parameters after checking that the names match exactly and every shape
+     * agrees; otherwise a {@link WeightsException} lists all missing and unexpected names and shape mismatches.
+     * Floating-point weights of another precision are converted to float32.
+     */
+    static void bind(ParameterTable table, Map<String, NDArray> weights, String source) {
+        Map<String, Parameter> parameters = table.parameters();
+        List<String> missing = new ArrayList<>();
+        List<String> mismatched = new ArrayList<>();
+        for (Parameter parameter : parameters.values()) {
+            NDArray array = weights.get(parameter.name());
+            if (array == null) {
+                missing.add(parameter.name());
+            } else if (!array.getShape().equals(parameter.shape())) {
+                mismatched.add(parameter.name() + ": expected " + parameter.shape() + " but the file has "
+                        + array.getShape());
+            }
+        }
+        List<String> unexpected = new ArrayList<>();
+        for (String name : weights.keySet()) {
+            if (!parameters.containsKey(name)) {
+                unexpected.add(name);
+            }
+        }
+        if (!missing.isEmpty() || !unexpected.isEmpty() || !mismatched.isEmpty()) {
+            throw new WeightsException(describe(source, parameters.size(), weights.size(), missing, unexpected,
+                    mismatched));
+        }
+        for (Parameter parameter : parameters.values()) {
+            parameter.bind(asFloat32(weights.get(parameter.name()), parameter.name(), source));
+        }
+    }
+
+    private static NDArray asFloat32(NDArray array, String name, String source) {
+        DataType type = array.getDataType();
+        if (type == DataType.FLOAT32) {
+            return array;
+        }
+        if (!type.isFloating()) {
+            throw new WeightsException("Parameter " + name + " in " + source + " has dtype " + type
+                    + "; expected a floating-point tensor");
+        }
+        NDArray converted = array.toType(DataType.FLOAT32, false);
+        converted.setName(name);
+        return converted;
+    }
+
+    private static String describe(String source, int expected, int found, List<String> missing,
+                                   List<String> unexpected, List<String> mismatched) {
+        StringBuilder message = new StringBuilder("Weights in ").append(source)
+                .append(" do not match the model built from its config (").append(expected)
+                .append(" parameters expected, ").append(found).append(" in the file):");
+        appendList(message, "missing", missing);
+        appendList(message, "unexpected", unexpected);
+        appendList(message, "shape mismatch", mismatched);
+        return message.toString();
+    }
+
+    private static void appendList(StringBuilder message, String what, List<String> items) {
+        if (!items.isEmpty()) {
+            message.append("\n  ").append(items.size()).append(' ').append(what).append(": ")
+                    .append(String.join(", ", items));
+        }
+    }
+
+    /** The number of elements of every declared parameter. */
+    static long count(Map<String, Shape> shapes) {
+        return shapes.values().stream().mapToLong(Shape::size).sum();
+    }
+}

@@ -1,0 +1,47 @@
+package dev.reprodiff.models;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import dev.reprodiff.models.UNet2DConfig.TimeScaleShift;
+
+/** diffusers' {@code ResnetBlock2D} (pre-norm, SiLU, no up/down sampling): two 3x3 convolutions and a skip. */
+final class ResnetBlock2D {
+
+    private final Layers.GroupNorm norm1;
+    private final Layers.Conv2d conv1;
+    private final Layers.Linear timeEmbProj;
+    private final Layers.GroupNorm norm2;
+    private final Layers.Conv2d conv2;
+    private final Layers.Conv2d convShortcut;
+    private final TimeScaleShift timeScaleShift;
+    private final double outputScaleFactor;
+
+    ResnetBlock2D(ParameterTable.Scope scope, int in, int out, UNet2DConfig config, double outputScaleFactor) {
+        int groups = config.normNumGroups();
+        this.timeScaleShift = config.resnetTimeScaleShift();
+        this.outputScaleFactor = outputScaleFactor;
+        norm1 = new Layers.GroupNorm(scope.child("norm1"), groups, in, config.normEps());
+        conv1 = new Layers.Conv2d(scope.child("conv1"), in, out, 3, 1, 1);
+        int projected = timeScaleShift == TimeScaleShift.SCALE_SHIFT ? 2 * out : out;
+        timeEmbProj = new Layers.Linear(scope.child("time_emb_proj"), config.timeEmbedDim(), projected);
+        norm2 = new Layers.GroupNorm(scope.child("norm2"), groups, out, config.normEps());
+        conv2 = new Layers.Conv2d(scope.child("conv2"), out, out, 3, 1, 1);
+        convShortcut = in != out ? new Layers.Conv2d(scope.child("conv_shortcut"), in, out, 1, 1, 0) : null;
+    }
+
+    NDArray forward(NDArray input, NDArray temb) {
+        NDArray hidden = conv1.forward(Layers.silu(norm1.forward(input)));
+        NDArray time = timeEmbProj.forward(Layers.silu(temb)).expandDims(2).expandDims(3);
+        if (timeScaleShift == TimeScaleShift.DEFAULT) {
+            hidden = norm2.forward(hidden.add(time));
+        } else {
+            // scale_shift: h = norm2(h) * (1 + scale) + shift, with [scale, shift] = chunk(temb, 2)
+            NDList scaleShift = time.split(2, 1);
+            hidden = norm2.forward(hidden).mul(scaleShift.get(0).add(1)).add(scaleShift.get(1));
+        }
+        hidden = conv2.forward(Layers.silu(hidden));
+        NDArray skip = convShortcut == null ? input : convShortcut.forward(input);
+        NDArray output = skip.add(hidden);
+        return outputScaleFactor == 1.0 ? output : output.div(outputScaleFactor);
+    }
+}

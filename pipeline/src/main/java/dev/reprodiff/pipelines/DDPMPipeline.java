@@ -1,0 +1,39 @@
+package dev.reprodiff.pipelines;
+
+import ai.djl.ndarray.NDManager;
+import dev.reprodiff.models.UNet2DModel;
+import dev.reprodiff.schedulers.Scheduler;
+
+/**
+ * diffusers' {@code DDPMPipeline} (Ho et al. 2020, "Denoising Diffusion Probabilistic Models"): unconditional
+ * images from a {@link UNet2DModel} and, usually, a {@code DDPMScheduler}; 1000 steps unless told otherwise.
+ */
+public final class DDPMPipeline extends DiffusionPipeline {
+
+    /** The pipeline takes ownership of the UNet and the scheduler: {@link #close()} frees them. */
+    public DDPMPipeline(UNet2DModel unet, Scheduler scheduler) {
+        this(unet, scheduler, NDManager.newBaseManager("PyTorch"));
+    }
+
+    DDPMPipeline(UNet2DModel unet, Scheduler scheduler, NDManager manager) {
+        super(unet, scheduler, manager);
+    }
+
+    /**
+     * Loads a model folder as a {@code DDPMPipeline} whatever pipeline its {@code model_index.json} names, as diffusers'
+     * {@code DDPMPipeline.from_pretrained}.
+     */
+    public static DDPMPipeline fromPretrained(java.nio.file.Path folder) {
+        return load(dev.reprodiff.io.ModelIndex.read(folder), DDPMPipeline::new);
+    }
+
+    /** diffusers' defaults for {@code DDPMPipeline.__call__}: 1 image, 1000 steps, PIL output. */
+    public static ImagePipelineOptions options() {
+        return ImagePipelineOptions.defaults().numInferenceSteps(1000);
+    }
+
+    @Override
+    int defaultNumInferenceSteps() {
+        return 1000;
+    }
+}

@@ -1,0 +1,167 @@
+package dev.reprodiff.pipelines;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.reprodiff.io.ConfigException;
+import dev.reprodiff.models.UNet2DModel;
+import dev.reprodiff.random.Generator;
+import dev.reprodiff.testing.FixtureFiles;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The sampling loop with a stub scheduler: order of calls, noise scaling, callbacks, ownership and bad input. */
+class DiffusionPipelineTests {
+
+    private static final Path TINY = FixtureFiles.path("unet2d/ddim-test-tiny/model");
+
+    private StubScheduler scheduler;
+    private DDPMPipeline pipeline;
+
+    @BeforeEach
+    void buildPipeline() {
+        scheduler = new StubScheduler();
+        pipeline = new DDPMPipeline(UNet2DModel.fromPretrained(TINY.resolve("unet")), scheduler);
+    }
+
+    @AfterEach
+    void closePipeline() {
+        pipeline.close();
+    }
+
+    @Test
+    void runsDiffusersLoopWithAnyScheduler() {
+        List<String> steps = new ArrayList<>();
+        ImagePipelineOptions options = DDPMPipeline.options().numInferenceSteps(2).eta(0.3)
+                .generator(new Generator().manualSeed(0)).outputType(OutputType.LATENT)
+                .callback((i, t, latents) -> steps.add(i + "@" + t + " " + latents.getShape()));
+
+        try (ImagePipelineOutput output = pipeline.call(options);
+             NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            // the same loop by hand: x = randn * sigma; x = x - 0.1 * unet(x / 2, t)
+            NDArray x = new Generator().manualSeed(0).randn(manager, new Shape(1, 3, 8, 8)).mul(2);
+            for (double t : new double[] {999.5, 499.5}) {
+                x = x.sub(pipeline.unet().forward(x.div(2), t).mul(0.1));
+            }
+            assertThat(FixtureFiles.linf(output.latents(), x)).isZero();
+            assertThat(output.images()).isSameAs(output.latents());
+        }
+        assertThat(scheduler.calls).containsExactly("setTimesteps(2)", "scaleModelInput(999.5)",
+                "step(999.5, eta=0.3)", "scaleModelInput(499.5)", "step(499.5, eta=0.3)");
+        assertThat(steps).containsExactly("0@999.5 (1, 3, 8, 8)", "1@499.5 (1, 3, 8, 8)");
+    }
+
+    @Test
+    void npAndPilOutputsAreTheClampedLatents() {
+        ImagePipelineOptions options = DDPMPipeline.options().numInferenceSteps(1).batchSize(2);
+        try (ImagePipelineOutput np = pipeline.call(options.generator(new Generator().manualSeed(3))
+                .outputType(OutputType.NP));
+             ImagePipelineOutput pil = pipeline.call(options.generator(new Generator().manualSeed(3))
+                     .outputType(OutputType.PIL))) {
+            NDArray expected = np.latents().div(2).add(0.5).clip(0, 1).transpose(0, 2, 3, 1);
+            assertThat(FixtureFiles.linf(np.images(), expected)).isZero();
+            assertThat(np.images().getShape()).isEqualTo(new Shape(2, 8, 8, 3));
+
+            float[] values = np.images().toFloatArray();
+            assertThat(pil.pilImages()).hasSize(2);
+            int rgb = pil.pilImages().get(1).getRGB(5, 2);
+            int base = ((1 * 8 + 2) * 8 + 5) * 3;
+            assertThat((rgb >> 16) & 0xFF).isEqualTo(Images.toByte(values[base]));
+            assertThat((rgb >> 8) & 0xFF).isEqualTo(Images.toByte(values[base + 1]));
+            assertThat(rgb & 0xFF).isEqualTo(Images.toByte(values[base + 2]));
+            assertThatThrownBy(pil::images).isInstanceOf(IllegalStateException.class)
+                    .hasMessage("This call asked for output type PIL: read pilImages(), or call with outputType(NP)"
+                            + " for an array");
+        }
+    }
+
+    @Test
+    void resultsGoToTheCallersManagerAndStepsFreeTheirArrays() {
+        try (NDManager caller = NDManager.newBaseManager("PyTorch")) {
+            ImagePipelineOutput output = pipeline.call(DDPMPipeline.options().numInferenceSteps(3)
+                    .generator(new Generator().manualSeed(1)).outputType(OutputType.NP).manager(caller));
+
+            assertThat(output.latents().getManager().getParentManager()).isSameAs(caller);
+            assertThat(output.latents().getManager().getManagedArrays()).hasSize(2);   // latents and images
+            output.close();
+            assertThat(output.latents().isReleased()).isTrue();
+        }
+    }
+
+    @Test
+    void sameCallTwiceIsBitIdentical() {
+        ImagePipelineOptions options = DDPMPipeline.options().numInferenceSteps(3).batchSize(2)
+                .outputType(OutputType.NP);
+        try (ImagePipelineOutput first = pipeline.call(options.generators(List.of(
+                new Generator().manualSeed(4), new Generator().manualSeed(5))));
+             ImagePipelineOutput second = pipeline.call(options.generators(List.of(
+                     new Generator().manualSeed(4), new Generator().manualSeed(5))))) {
+            assertThat(FixtureFiles.linf(first.images(), second.images())).isZero();
+        }
+    }
+
+    @Test
+    void generatorListOfTheWrongLengthNamesBothNumbers() {
+        ImagePipelineOptions options = DDPMPipeline.options().numInferenceSteps(2).batchSize(3)
+                .generators(List.of(new Generator().manualSeed(0), new Generator().manualSeed(1)));
+
+        assertThatThrownBy(() -> pipeline.call(options))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("A list of 2 generators draws one image each, but the batch size of shape"
+                        + " (3, 3, 8, 8) is 3.");
+        assertThat(scheduler.calls).isEmpty();
+    }
+
+    @Test
+    void zeroOrNegativeStepsAreRefused() {
+        assertThatThrownBy(() -> pipeline.call(DDPMPipeline.options().numInferenceSteps(0)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("numInferenceSteps must be at least 1, but got 0");
+        assertThatThrownBy(() -> pipeline.call(DDPMPipeline.options().numInferenceSteps(-5)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("numInferenceSteps must be at least 1, but got -5");
+        assertThatThrownBy(() -> pipeline.call(DDPMPipeline.options().batchSize(0)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("batchSize must be at least 1, but got 0");
+    }
+
+    @Test
+    void bothOneGeneratorAndAListAreRefused() {
+        ImagePipelineOptions options = DDPMPipeline.options().generator(new Generator());
+        assertThatThrownBy(() -> new ImagePipelineOptions(1, new Generator(), List.of(new Generator()), 1, 0, false,
+                OutputType.NP, null, null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Pass either one generator or a list of generators, not both");
+        assertThat(options.generators(List.of(new Generator())).generator()).isNull();
+    }
+
+    @Test
+    void folderWithoutModelIndexIsAnError(@TempDir Path empty) {
+        assertThatThrownBy(() -> DiffusionPipeline.fromPretrained(empty))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("Not a diffusers model folder: " + empty + " has no model_index.json.");
+    }
+
+    @Test
+    void unsupportedPipelineClassIsAnError(@TempDir Path folder) throws IOException {
+        Files.writeString(folder.resolve("model_index.json"), "{\"_class_name\": \"LDMPipeline\","
+                + " \"unet\": [\"diffusers\", \"UNet2DModel\"]}");
+
+        assertThatThrownBy(() -> DiffusionPipeline.fromPretrained(folder))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("Unsupported value \"LDMPipeline\" for \"_class_name\" in "
+                        + folder.resolve("model_index.json") + "; supported values: \"DDPMPipeline\","
+                        + " \"DDIMPipeline\"");
+    }
+}

@@ -1,0 +1,156 @@
+package dev.reprodiff.pipelines;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.reprodiff.random.Generator;
+import dev.reprodiff.testing.FixtureFiles;
+import dev.reprodiff.testing.Fixtures;
+import dev.reprodiff.io.ConfigException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * Every pipeline case of the unet2d fixtures (diffusers' DDPMPipeline and DDIMPipeline, and the generic loop with
+ * other schedulers): images, final latents and every step of the trajectory within the manifest's tolerance.
+ */
+class PipelineFixtureTests {
+
+    static final List<String> MODELS = List.of("ddim-test-tiny", "ddpm-cifar-small");
+
+    @AfterAll
+    static void reportWorst() {
+        System.out.println(FixtureFiles.report());
+    }
+
+    static Stream<Arguments> pipelineCases() {
+        List<Arguments> cases = new ArrayList<>();
+        for (String model : MODELS) {
+            try (Fixtures fixtures = Fixtures.load("unet2d/" + model + "/cases")) {
+                for (JsonNode c : fixtures.manifest().get("cases")) {
+                    if (c.get("kind").asText().equals("pipeline")) {
+                        cases.add(Arguments.of(model, Named.of(model + " " + c.get("name").asText(), c)));
+                    }
+                }
+            }
+        }
+        return cases.stream();
+    }
+
+    @ParameterizedTest(name = "{1}")
+    @MethodSource("pipelineCases")
+    void pipelineMatchesDiffusers(String model, JsonNode testCase) {
+        try (Fixtures fixtures = Fixtures.load("unet2d/" + model + "/cases");
+             DiffusionPipeline pipeline = pipelineFor(model, testCase);
+             NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            List<NDArray> trajectory = new ArrayList<>();
+            ImagePipelineOptions options = optionsFor(testCase).outputType(OutputType.NP).manager(manager)
+                    .callback((i, t, latents) -> trajectory.add(manager.create(latents.toFloatArray(),
+                            latents.getShape())));
+
+            try (ImagePipelineOutput output = pipeline.call(options)) {
+                String group = model + " " + testCase.get("pipeline").asText() + " ";
+                double tolerance = testCase.get("tolerance_linf").asDouble();
+                NDArray expectedTrajectory = fixtures.tensor(testCase.get("trajectory").asText());
+                assertThat(trajectory).hasSize((int) expectedTrajectory.getShape().get(0));
+                for (int step = 0; step < trajectory.size(); step++) {
+                    double linf = FixtureFiles.record(group + "trajectory",
+                            FixtureFiles.linf(trajectory.get(step), expectedTrajectory.get(step)));
+                    assertThat(linf).as("step %d", step).isLessThanOrEqualTo(tolerance);
+                }
+                assertThat(FixtureFiles.record(group + "latents", FixtureFiles.linf(output.latents(),
+                        fixtures.tensor(testCase.get("latents").asText())))).isLessThanOrEqualTo(tolerance);
+                assertThat(FixtureFiles.record(group + "images", FixtureFiles.linf(output.images(),
+                        fixtures.tensor(testCase.get("images").asText())))).isLessThanOrEqualTo(tolerance);
+                assertThat(output.images().abs().sum().getFloat())
+                        .isCloseTo((float) testCase.get("images_abs_sum").asDouble(), within(1e-2f));
+            }
+        }
+    }
+
+    /** diffusers' own DDIM fast test: {@code image[0, -3:, -3:, -1]} of a 2-step run from seed 0. */
+    @Test
+    void ddimFastTestSlice() {
+        try (DiffusionPipeline pipeline = DiffusionPipeline.fromPretrained(model("ddim-test-tiny"));
+             NDManager manager = NDManager.newBaseManager("PyTorch");
+             ImagePipelineOutput output = pipeline.call(DDIMPipeline.options().generator(
+                     new Generator().manualSeed(0)).numInferenceSteps(2).outputType(OutputType.NP).manager(manager))) {
+            assertThat(pipeline).isInstanceOf(DDIMPipeline.class);
+            NDArray images = output.images();
+            assertThat(images.getShape().getShape()).containsExactly(1, 8, 8, 3);
+
+            float[] slice = images.get(new NDIndex("0, -3:, -3:, -1")).flatten().toFloatArray();
+
+            float[] expected = {0.0f, 0.99797f, 0.0f, 0.99998f, 0.99863f, 0.99916f, 0.00071f, 0.0f, 0.0f};
+            for (int i = 0; i < expected.length; i++) {
+                assertThat(slice[i]).as("slice[%d]", i).isCloseTo(expected[i], within(1e-4f));
+            }
+        }
+    }
+
+    @Test
+    void sameCallTwiceInOneJvmIsBitIdentical() {
+        for (String name : MODELS) {
+            try (DiffusionPipeline pipeline = DDIMPipeline.fromPretrained(model(name));
+                 NDManager manager = NDManager.newBaseManager("PyTorch")) {
+                ImagePipelineOptions options = DDIMPipeline.options().numInferenceSteps(4).eta(1.0).batchSize(2)
+                        .outputType(OutputType.NP).manager(manager);
+                NDArray first = pipeline.call(options.generator(new Generator().manualSeed(11))).images();
+                NDArray second = pipeline.call(options.generator(new Generator().manualSeed(11))).images();
+
+                assertThat(FixtureFiles.linf(first, second)).as(name).isZero();
+            }
+        }
+    }
+
+    /**
+     * The case's pipeline class on the model folder, with the case's scheduler class built from the folder's
+     * scheduler config ({@code Scheduler.from_config}); the generic loop runs in a DDPMPipeline, whose loop is it.
+     */
+    private static DiffusionPipeline pipelineFor(String model, JsonNode testCase) {
+        String pipeline = testCase.get("pipeline").asText();
+        String scheduler = testCase.get("scheduler").asText();
+        DiffusionPipeline loaded = pipeline.equals("DDIMPipeline") ? DDIMPipeline.fromPretrained(model(model))
+                : DDPMPipeline.fromPretrained(model(model));
+        if (!loaded.scheduler().getClass().getSimpleName().equals(scheduler)) {
+            try {
+                loaded.setScheduler(Schedulers.create(scheduler, loaded.scheduler().config()));
+            } catch (ConfigException e) {
+                loaded.close();
+                Assumptions.abort(scheduler + " is not implemented yet: " + e.getMessage());
+            }
+        }
+        return loaded;
+    }
+
+    private static ImagePipelineOptions optionsFor(JsonNode testCase) {
+        ImagePipelineOptions options = ImagePipelineOptions.defaults()
+                .batchSize(testCase.get("batch_size").asInt())
+                .numInferenceSteps(testCase.get("num_inference_steps").asInt());
+        if (testCase.hasNonNull("eta")) {
+            options = options.eta(testCase.get("eta").asDouble());
+        }
+        List<Generator> generators = new ArrayList<>();
+        testCase.get("generator_seeds").forEach(seed -> generators.add(new Generator().manualSeed(seed.asLong())));
+        return testCase.get("generator_is_list").asBoolean() ? options.generators(generators)
+                : options.generator(generators.get(0));
+    }
+
+    private static Path model(String name) {
+        return FixtureFiles.path("unet2d/" + name + "/model");
+    }
+}
