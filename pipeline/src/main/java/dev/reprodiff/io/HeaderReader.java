@@ -102,6 +102,8 @@ final class HeaderReader {
             }
         } catch (JsonProcessingException e) {
             throw malformed(e.getLocation(), e.getOriginalMessage(), e);
+        } catch (SafeTensorsException e) {
+            throw e;
         } catch (IOException e) {
             throw new SafeTensorsException("Cannot parse the header of " + file + ": " + e.getMessage(), e);
         }

@@ -69,13 +69,6 @@ final class SafeTensorsWriter {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (JsonGenerator json = JSON.createGenerator(bytes)) {
             json.writeStartObject();
-            if (!metadata.isEmpty()) {
-                json.writeObjectFieldStart(HeaderReader.METADATA_KEY);
-                for (Map.Entry<String, String> entry : metadata.entrySet()) {
-                    json.writeStringField(entry.getKey(), entry.getValue());
-                }
-                json.writeEndObject();
-            }
             long offset = 0;
             for (Entry entry : entries) {
                 json.writeObjectFieldStart(entry.name());
@@ -86,6 +79,13 @@ final class SafeTensorsWriter {
                 json.writeArray(new long[] {offset, offset + entry.byteLength()}, 0, 2);
                 json.writeEndObject();
                 offset += entry.byteLength();
+            }
+            if (!metadata.isEmpty()) { // last, as the reference implementation writes it
+                json.writeObjectFieldStart(HeaderReader.METADATA_KEY);
+                for (Map.Entry<String, String> entry : metadata.entrySet()) {
+                    json.writeStringField(entry.getKey(), entry.getValue());
+                }
+                json.writeEndObject();
             }
             json.writeEndObject();
         }
