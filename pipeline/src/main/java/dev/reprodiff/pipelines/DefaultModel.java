@@ -1,0 +1,94 @@
+package dev.reprodiff.pipelines;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The small model that ships in the jar, so that {@code reprodiff generate} works without a download: the
+ * {@code google/ddpm-cifar10-32} architecture at an eighth of its width (block channels 128, 256, 256, 256 become
+ * 16, 32, 32, 32, with 8 norm groups), in diffusers' folder layout, with cifar10-32's DDPM scheduler config.
+ *
+ * <p>It is <b>untrained</b>: its weights were drawn from {@code Generator.seeded(}{@value #WEIGHTS_SEED}{@code )}
+ * with PyTorch's default initialisation bounds (see {@code UNet2DModel.withRandomWeights}), so its images are
+ * noise-like patterns, not pictures. It exists to show and test reproducibility end to end: the same seed gives the
+ * same image, bit for bit.
+ */
+public final class DefaultModel {
+
+    /** The seed the embedded weights were drawn with. */
+    public static final long WEIGHTS_SEED = 20261129L;
+
+    private static final String ROOT = "/dev/reprodiff/pipelines/default-model/";
+    private static final List<String> FILES = List.of("model_index.json", "scheduler/scheduler_config.json",
+            "unet/config.json", "unet/diffusion_pytorch_model.safetensors");
+
+    private DefaultModel() {
+    }
+
+    /** A model folder on disk; closing it deletes it if it was extracted for the caller. */
+    public interface Folder extends AutoCloseable {
+        Path path();
+
+        @Override
+        void close();
+
+        /** A folder the caller owns: closing it does nothing. */
+        static Folder of(Path path) {
+            return new Folder() {
+                @Override
+                public Path path() {
+                    return path;
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        }
+    }
+
+    /** Copies the embedded model into a new temporary folder, deleted when the returned folder is closed. */
+    public static Folder extract() {
+        try {
+            Path dir = Files.createTempDirectory("reprodiff-default-model");
+            for (String file : FILES) {
+                Path target = dir.resolve(file);
+                Files.createDirectories(target.getParent());
+                try (InputStream in = DefaultModel.class.getResourceAsStream(ROOT + file)) {
+                    if (in == null) {
+                        throw new IllegalStateException("The reprodiff jar lacks its default model file " + ROOT
+                                + file + "; rebuild it with mvn package");
+                    }
+                    Files.copy(in, target);
+                }
+            }
+            return new Folder() {
+                @Override
+                public Path path() {
+                    return dir;
+                }
+
+                @Override
+                public void close() {
+                    deleteRecursively(dir);
+                }
+            };
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot extract the default model to a temporary folder", e);
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            // a leftover temporary folder is harmless
+        }
+    }
+}
