@@ -157,6 +157,16 @@ public final class UNet2DModel implements AutoCloseable {
         }
     }
 
+    /**
+     * The weights by diffusers' parameter names, in {@code state_dict} order: the model's own arrays (do not close
+     * them); {@code SafeTensors.save(file, unet.stateDict(), metadata)} writes a checkpoint diffusers loads.
+     */
+    public Map<String, NDArray> stateDict() {
+        Map<String, NDArray> weights = new LinkedHashMap<>();
+        table.parameters().forEach((name, parameter) -> weights.put(name, parameter.array()));
+        return java.util.Collections.unmodifiableMap(weights);
+    }
+
     /** This model's parameter names and shapes, in {@code state_dict} order. */
     public Map<String, Shape> parameterShapes() {
         return table.shapes();
