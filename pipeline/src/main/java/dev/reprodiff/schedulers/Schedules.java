@@ -225,6 +225,47 @@ final class Schedules {
         return reversed(ascending);
     }
 
+    /**
+     * The float32 timesteps of the sigma-based (Euler) schedulers, in descending order: numpy computes them in
+     * float64 and stores float32.
+     */
+    static float[] floatTimesteps(TimestepSpacing spacing, int numTrainTimesteps, int n, int stepsOffset) {
+        return switch (spacing) {
+            case LINSPACE -> {
+                double[] points = numpyLinspace(0, numTrainTimesteps - 1, n);
+                float[] out = new float[n];
+                for (int i = 0; i < n; i++) {
+                    out[i] = (float) points[n - 1 - i];
+                }
+                yield out;
+            }
+            case LEADING -> {
+                long ratio = numTrainTimesteps / n;
+                float[] out = new float[n];
+                for (int i = 0; i < n; i++) {
+                    out[i] = (float) ((n - 1 - i) * ratio) + (float) stepsOffset;
+                }
+                yield out;
+            }
+            case TRAILING -> {
+                double[] points = numpyArange(numTrainTimesteps, 0, -((double) numTrainTimesteps / n));
+                float[] out = new float[points.length];
+                for (int i = 0; i < points.length; i++) {
+                    out[i] = (float) Math.rint(points[i]) - 1f;
+                }
+                yield out;
+            }
+        };
+    }
+
+    static double[] toDoubles(float[] values) {
+        double[] out = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = values[i];
+        }
+        return out;
+    }
+
     /** {@code np.linspace(start, stop, num)}: {@code i * step + start}, the last point exactly {@code stop}. */
     static double[] numpyLinspace(double start, double stop, int num) {
         double[] points = new double[num];
@@ -331,6 +372,10 @@ final class Schedules {
             throw notInSchedule(timesteps, timestep);
         }
         return first;
+    }
+
+    static String allStepsTaken(int steps) {
+        return "All " + steps + " steps of this run have been taken; call setTimesteps(...) to start a new run";
     }
 
     static IllegalArgumentException notInSchedule(double[] timesteps, double timestep) {
