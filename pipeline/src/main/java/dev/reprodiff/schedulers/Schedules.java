@@ -2,6 +2,7 @@ package dev.reprodiff.schedulers;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -418,6 +419,23 @@ final class Schedules {
             generator.seed();
         }
         return RandomTensors.randnTensor(shape, generator, DataType.FLOAT32, manager);
+    }
+
+    /**
+     * A copy of {@code array} that the scheduler keeps from one step to the next: taken out of the current
+     * {@link NDScope}, so that the pipeline's per-step scope does not close it; the scheduler closes it itself.
+     */
+    static NDArray keep(NDArray array) {
+        NDArray copy = array.duplicate();
+        NDScope.unregister(copy);
+        return copy;
+    }
+
+    /** Closes an array the scheduler kept, if any. */
+    static void release(NDArray kept) {
+        if (kept != null) {
+            kept.close();
+        }
     }
 
     /** Fails early when a list of generators does not match the batch (before any state changes). */
