@@ -300,7 +300,7 @@ public final class SafeTensors {
             throw new SafeTensorsException("Cannot read tensor \"" + tensor.name() + "\" in " + file
                     + " into a Java array: it has " + count + " elements");
         }
-        return HeaderReader.readFully(channel, header.dataStart() + tensor.begin(), (int) tensor.byteLength())
+        return HeaderReader.readFully(file, channel, header.dataStart() + tensor.begin(), (int) tensor.byteLength())
                 .order(ByteOrder.LITTLE_ENDIAN);
     }
 

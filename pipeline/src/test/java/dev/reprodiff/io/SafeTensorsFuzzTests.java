@@ -346,7 +346,8 @@ class SafeTensorsFuzzTests {
         }
         seeds.add(rebuild("{\"b\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[0,4]},"
                 + "\"s\":{\"dtype\":\"I16\",\"shape\":[1],\"data_offsets\":[4,6]},"
-                + "\"f\":{\"dtype\":\"F32\",\"shape\":[1,1],\"data_offsets\":[6,10]}}", randomBytes(DataType.INT8, 10, 9)));
+                + "\"f\":{\"dtype\":\"F32\",\"shape\":[1,1],\"data_offsets\":[6,10]}}",
+                randomBytes(DataType.INT8, 10, 9)));
         return seeds;
     }
 
