@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /** Reads and validates a safetensors header, rejecting everything the reference implementation rejects. */
@@ -85,8 +86,10 @@ final class HeaderReader {
         try (JsonParser parser = MAPPER.createParser(json)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 JsonNode node = parser.currentToken() == null ? null : MAPPER.readTree(parser);
+                String found = node == null ? "an empty header"
+                        : node.getNodeType().toString().toLowerCase(Locale.ROOT);
                 throw new SafeTensorsException("Expected a JSON object as the header of " + file + " but found "
-                        + (node == null ? "an empty header" : node.getNodeType().toString().toLowerCase()));
+                        + found);
             }
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
                 String name = parser.currentName();
@@ -97,7 +100,8 @@ final class HeaderReader {
             }
             JsonToken trailing = parser.nextToken();
             if (trailing != null) {
-                throw malformed(parser.currentTokenLocation(), "unexpected " + trailing + " after the header object");
+                throw malformed(parser.currentTokenLocation(), "unexpected '" + parser.getText()
+                        + "' after the end of the header object");
             }
         } catch (JsonProcessingException e) {
             throw malformed(e.getLocation(), e.getOriginalMessage(), e);
@@ -265,7 +269,7 @@ final class HeaderReader {
     /** A JSON value for a message: itself when short, else its type. */
     private static String describe(JsonNode node) {
         String text = node.toString();
-        return text.length() <= 40 ? text : "a long " + node.getNodeType().toString().toLowerCase();
+        return text.length() <= 40 ? text : "a long " + node.getNodeType().toString().toLowerCase(Locale.ROOT);
     }
 
     /** Exactly {@code length} bytes from {@code position}; the caller has checked that the file holds them. */

@@ -124,8 +124,10 @@ public final class SafeTensors {
      * is then renamed over {@code file} (replacing an existing file). Readers see the old file or the new one, never
      * a part; if writing fails, the old file is left as it was and the temporary file is deleted.
      *
-     * <p>The tensors are written in the map's iteration order, header entries and data alike, after the metadata.
-     * The header is padded with spaces to a multiple of 8 bytes, as the reference implementation does.
+     * <p>The header lists the tensors in the map's iteration order, then the metadata, and is padded with spaces to a
+     * multiple of 8 bytes, as the reference implementation writes it; the data follows in the same order. So a file
+     * that the reference implementation wrote, loaded with {@link #load(Path, NDManager)} and saved with its
+     * metadata, keeps its bytes.
      *
      * @param file the file to write
      * @param tensors the arrays by name; dense arrays of a supported dtype, on any device

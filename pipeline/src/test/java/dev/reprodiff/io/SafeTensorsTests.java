@@ -427,8 +427,8 @@ class SafeTensorsTests {
         void contentAfterTheHeaderObject() throws IOException {
             Path file = write("{}{}", new byte[0]);
 
-            assertFails(file, "Malformed JSON in the header of " + file + " at line 1, column 3: unexpected "
-                    + "START_OBJECT after the header object");
+            assertFails(file, "Malformed JSON in the header of " + file + " at line 1, column 3: unexpected '{' "
+                    + "after the end of the header object");
         }
 
         @Test
