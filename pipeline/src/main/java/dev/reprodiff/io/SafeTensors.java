@@ -215,14 +215,20 @@ public final class SafeTensors {
             checkName(name);
             float[] data = tensor.data();
             entries.add(new SafeTensorsWriter.Entry(name, "F32", tensor.shape(), (long) data.length * Float.BYTES,
-                    channel -> {
-                        ByteBuffer bytes = ByteBuffer.allocate(data.length * Float.BYTES)
-                                .order(ByteOrder.LITTLE_ENDIAN);
-                        bytes.asFloatBuffer().put(data);
-                        SafeTensorsWriter.writeFully(channel, bytes);
-                    }));
+                    channel -> writeFloats(channel, data)));
         });
         SafeTensorsWriter.write(file, entries, metadata == null ? Map.of() : metadata);
+    }
+
+    /** Writes {@code data} little-endian through a small buffer, so that large arrays are not copied whole. */
+    private static void writeFloats(FileChannel channel, float[] data) throws IOException {
+        ByteBuffer chunk = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < data.length; ) {
+            int count = Math.min(data.length - i, chunk.capacity() / Float.BYTES);
+            chunk.clear().asFloatBuffer().put(data, i, count);
+            SafeTensorsWriter.writeFully(channel, chunk.limit(count * Float.BYTES));
+            i += count;
+        }
     }
 
     /** Opens {@code file} for reading; a missing file names itself. */

@@ -148,6 +148,19 @@ class SafeTensorsTests {
         }
 
         @Test
+        void savesFloatsLargerThanTheWriteBuffer() throws IOException {
+            float[] values = new float[100_003];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = i * 0.5f - 7;
+            }
+            Path file = dir.resolve("large.safetensors");
+            SafeTensors.saveFloats(file, Map.of("v", new FloatTensor(new long[] {1, 100_003}, values)), null);
+
+            assertThat(Files.size(file)).isEqualTo(SafeTensors.readHeader(file).dataStart() + 400_012);
+            assertThat(SafeTensors.readFloats(file, "v")).containsExactly(values);
+        }
+
+        @Test
         void widensFloat16LikeTheEngineForAllBitPatterns() throws IOException {
             Path file = dir.resolve("f16.safetensors");
             ByteBuffer halves = ByteBuffer.allocateDirect(65536 * 2).order(ByteOrder.nativeOrder());
