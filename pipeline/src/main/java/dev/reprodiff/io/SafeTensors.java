@@ -82,7 +82,8 @@ public final class SafeTensors {
      *
      * <p>DJL 0.36's PyTorch engine has no BF16 or I16 arrays (creating one aborts the JVM), so selecting such a
      * tensor is a {@link SafeTensorsException}; {@link #readFloats} widens BF16 to float32 exactly. A single tensor
-     * must also be smaller than 2 GiB, the most that one mapped buffer and one DJL array can hold.
+     * must also be smaller than 2 GiB, the most that one mapped buffer and one DJL array can hold, and a BOOL tensor
+     * must hold only the bytes 0 and 1.
      *
      * @param file the file to read
      * @param manager the manager that will own the arrays
