@@ -68,7 +68,15 @@ class SchedulerConfigTests {
                 Map.of("variance_type", "learned_range"))))
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("Unsupported value \"learned_range\" for \"variance_type\" in cfg.json; supported values:"
-                        + " null");
+                        + " null, \"fixed_small\", \"fixed_small_log\", \"fixed_large\", \"fixed_large_log\"");
+    }
+
+    @Test
+    void aDdpmVarianceTypeArrivingThroughFromConfigIsIgnoredAsDiffusersDoes() {
+        DPMSolverMultistepScheduler scheduler = DPMSolverMultistepScheduler.fromConfig(ConfigFile.of("ddpm.json",
+                Map.of("variance_type", "fixed_large")));
+        scheduler.setTimesteps(5);
+        assertThat(scheduler.timesteps()).hasSize(5);
     }
 
     @Test
