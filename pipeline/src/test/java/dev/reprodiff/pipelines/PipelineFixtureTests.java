@@ -102,6 +102,36 @@ class PipelineFixtureTests {
         }
     }
 
+    /** PIL output is numpy_to_pil of the NP images: each byte within one of round(255 * diffusers' image). */
+    @Test
+    void pilImagesAreDiffusersImagesAsBytes() {
+        try (Fixtures fixtures = Fixtures.load("unet2d/ddim-test-tiny/cases");
+             DiffusionPipeline pipeline = DiffusionPipeline.fromPretrained(model("ddim-test-tiny"))) {
+            List<Generator> generators = List.of(new Generator().manualSeed(0), new Generator().manualSeed(1),
+                    new Generator().manualSeed(2));
+            ImagePipelineOptions options = DDIMPipeline.options().batchSize(3).generators(generators)
+                    .numInferenceSteps(4).outputType(OutputType.PIL);
+            float[] expected = fixtures.tensor("ddim.seeds0-1-2.b3.s4.images").toFloatArray();
+
+            try (ImagePipelineOutput output = pipeline.call(options)) {
+                List<java.awt.image.BufferedImage> images = output.pilImages();
+                assertThat(images).hasSize(3);
+                int index = 0;
+                for (java.awt.image.BufferedImage image : images) {
+                    for (int y = 0; y < 8; y++) {
+                        for (int x = 0; x < 8; x++) {
+                            int rgb = image.getRGB(x, y);
+                            for (int shift = 16; shift >= 0; shift -= 8) {
+                                assertThat((rgb >> shift) & 0xFF).as("byte %d", index)
+                                        .isCloseTo(Images.toByte(expected[index++]), within(1));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void sameCallTwiceInOneJvmIsBitIdentical() {
         for (String name : MODELS) {
