@@ -102,7 +102,8 @@ public abstract class DiffusionPipeline implements AutoCloseable {
     abstract int defaultNumInferenceSteps();
 
     /**
-     * Generates images: {@code x = randn_tensor(shape, generator) * init_noise_sigma}, then for each timestep t,
+     * Generates images: {@code set_timesteps(n)}, {@code x = randn_tensor(shape, generator) * init_noise_sigma},
+     * then for each timestep t,
      * {@code eps = unet(scale_model_input(x, t), t)} and {@code x = step(eps, t, x, eta, generator).prev_sample}.
      * For DDPM and DDIM this is exactly diffusers' {@code DDPMPipeline} and {@code DDIMPipeline}.
      *
@@ -125,14 +126,16 @@ public abstract class DiffusionPipeline implements AutoCloseable {
                 .withEta(options.eta()).withUseClippedModelOutput(options.useClippedModelOutput());
         NDManager results = (options.manager() != null ? options.manager() : manager).newSubManager();
         try (NDManager work = manager.newSubManager()) {
+            // Timesteps first: a sigma scheduler's init_noise_sigma depends on them (as in diffusers' pipelines).
+            scheduler.setTimesteps(steps);
+            double[] timesteps = scheduler.timesteps();
             NDArray sample = options.generators() != null
                     ? RandomTensors.randnTensor(shape, options.generators(), DataType.FLOAT32, work)
                     : RandomTensors.randnTensor(shape, generator, DataType.FLOAT32, work);
-            if (scheduler.initNoiseSigma() != 1.0) {
-                sample = sample.mul(scheduler.initNoiseSigma());
+            double initNoiseSigma = scheduler.initNoiseSigma();
+            if (initNoiseSigma != 1.0) {
+                sample = sample.mul((float) initNoiseSigma);
             }
-            scheduler.setTimesteps(steps);
-            double[] timesteps = scheduler.timesteps();
             for (int i = 0; i < timesteps.length; i++) {
                 double t = timesteps[i];
                 try (NDScope step = new NDScope()) {
