@@ -68,6 +68,7 @@ public abstract class DiffusionPipeline implements AutoCloseable {
             throw ConfigException.unsupported(index.folder().resolve("model_index.json").toString(), "unet",
                     unetClass, List.of("UNet2DModel"));
         }
+        index.component("scheduler");
         Scheduler scheduler = Schedulers.fromConfig(index.componentConfig("scheduler"));
         NDManager manager = NDManager.newBaseManager("PyTorch");
         try {

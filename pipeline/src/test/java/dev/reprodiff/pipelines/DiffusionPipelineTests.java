@@ -154,6 +154,34 @@ class DiffusionPipelineTests {
     }
 
     @Test
+    void unsupportedSchedulerClassNamesTheSupportedOnes(@TempDir Path folder) throws IOException {
+        Files.writeString(folder.resolve("model_index.json"), "{\"_class_name\": \"DDPMPipeline\","
+                + " \"unet\": [\"diffusers\", \"UNet2DModel\"],"
+                + " \"scheduler\": [\"diffusers\", \"LMSDiscreteScheduler\"]}");
+        Files.createDirectories(folder.resolve("scheduler"));
+        Files.writeString(folder.resolve("scheduler/scheduler_config.json"),
+                "{\"_class_name\": \"LMSDiscreteScheduler\", \"num_train_timesteps\": 1000}");
+
+        assertThatThrownBy(() -> DiffusionPipeline.fromPretrained(folder))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("Unsupported value \"LMSDiscreteScheduler\" for \"_class_name\" in "
+                        + folder.resolve("scheduler/scheduler_config.json") + "; supported values: \"DDPMScheduler\","
+                        + " \"DDIMScheduler\", \"PNDMScheduler\", \"EulerDiscreteScheduler\","
+                        + " \"EulerAncestralDiscreteScheduler\", \"DPMSolverMultistepScheduler\"");
+    }
+
+    @Test
+    void missingSchedulerComponentIsNamed(@TempDir Path folder) throws IOException {
+        Files.writeString(folder.resolve("model_index.json"), "{\"_class_name\": \"DDPMPipeline\","
+                + " \"unet\": [\"diffusers\", \"UNet2DModel\"]}");
+
+        assertThatThrownBy(() -> DiffusionPipeline.fromPretrained(folder))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("The pipeline in " + folder + " has no \"scheduler\" component; model_index.json"
+                        + " lists [unet]");
+    }
+
+    @Test
     void unsupportedPipelineClassIsAnError(@TempDir Path folder) throws IOException {
         Files.writeString(folder.resolve("model_index.json"), "{\"_class_name\": \"LDMPipeline\","
                 + " \"unet\": [\"diffusers\", \"UNet2DModel\"]}");

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.reprodiff.random.Generator;
+import dev.reprodiff.schedulers.DDIMScheduler;
 import dev.reprodiff.testing.FixtureFiles;
 import dev.reprodiff.testing.Fixtures;
 import dev.reprodiff.io.ConfigException;
@@ -141,6 +142,22 @@ class PipelineFixtureTests {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /** {@code pipe.scheduler = DDIMScheduler.from_config(pipe.scheduler.config)} runs the DDIM fixture case. */
+    @Test
+    void swappedSchedulerRunsTheSameLoop() {
+        try (Fixtures fixtures = Fixtures.load("unet2d/ddpm-cifar-small/cases");
+             DiffusionPipeline pipeline = DiffusionPipeline.fromPretrained(model("ddpm-cifar-small"))) {
+            assertThat(pipeline).isInstanceOf(DDPMPipeline.class);
+            pipeline.setScheduler(DDIMScheduler.fromConfig(pipeline.scheduler().config()));
+
+            try (ImagePipelineOutput output = pipeline.call(DDIMPipeline.options().numInferenceSteps(2)
+                    .generator(new Generator().manualSeed(0)).outputType(OutputType.NP))) {
+                assertThat(FixtureFiles.linf(output.images(), fixtures.tensor("ddim.seeds0.b1.s2.images")))
+                        .isLessThanOrEqualTo(1e-4);
             }
         }
     }
