@@ -11,6 +11,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -108,6 +110,24 @@ class DiffusionPipelineTests {
              ImagePipelineOutput second = pipeline.call(options.generators(List.of(
                      new Generator().manualSeed(4), new Generator().manualSeed(5))))) {
             assertThat(FixtureFiles.linf(first.images(), second.images())).isZero();
+        }
+    }
+
+    /** Every scheduler reprodiff has runs in the loop, with its step-to-step state surviving the step scopes. */
+    @ParameterizedTest
+    @ValueSource(strings = {"DDPMScheduler", "DDIMScheduler", "PNDMScheduler", "EulerDiscreteScheduler",
+            "EulerAncestralDiscreteScheduler", "DPMSolverMultistepScheduler"})
+    void everySchedulerRunsInTheLoopReproducibly(String name) {
+        try (DiffusionPipeline real = DDPMPipeline.fromPretrained(TINY)) {
+            real.setScheduler(Schedulers.create(name, real.scheduler().config()));
+            ImagePipelineOptions options = DDPMPipeline.options().numInferenceSteps(5).batchSize(2)
+                    .outputType(OutputType.NP);
+            try (ImagePipelineOutput first = real.call(options.generator(new Generator().manualSeed(9)));
+                 ImagePipelineOutput second = real.call(options.generator(new Generator().manualSeed(9)))) {
+                assertThat(first.images().getShape()).isEqualTo(new Shape(2, 8, 8, 3));
+                assertThat(first.latents().isNaN().any().getBoolean()).isFalse();
+                assertThat(FixtureFiles.linf(first.images(), second.images())).isZero();
+            }
         }
     }
 
