@@ -87,6 +87,7 @@ final class ModelWeights {
         }
         NDArray converted = array.toType(DataType.FLOAT32, false);
         converted.setName(name);
+        array.close();
         return converted;
     }
 

@@ -152,9 +152,7 @@ public final class UNet2DModel implements AutoCloseable {
      * checkpoint for that configuration must hold exactly these.
      */
     public static Map<String, Shape> parameterShapes(UNet2DConfig config) {
-        try (NDManager none = NDManager.newBaseManager("PyTorch")) {
-            return new UNet2DModel(config, none).table.shapes();
-        }
+        return new UNet2DModel(config, null).table.shapes();   // declares parameters only: no arrays, no manager
     }
 
     /**
