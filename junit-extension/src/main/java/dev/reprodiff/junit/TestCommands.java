@@ -18,6 +18,11 @@ final class TestCommands {
         return select(context) + seedOption(seeds) + " -D" + Goldens.MODE_PROPERTY + "=record";
     }
 
+    /** The replay command that records the test's missing goldens. */
+    static String recordMissing(ExtensionContext context, Seeds seeds) {
+        return record(context, seeds) + "-missing";
+    }
+
     /** Surefire's -Dtest takes the class's binary name without the package: nested classes keep their {@code $}. */
     static String testId(ExtensionContext context) {
         Class<?> testClass = context.getRequiredTestClass();
