@@ -62,7 +62,7 @@ import java.lang.annotation.Target;
 @Target({ElementType.TYPE, ElementType.METHOD, ElementType.PARAMETER})
 @Retention(RetentionPolicy.RUNTIME)
 @Documented
-@ExtendWith(SeededExtension.class)
+@ExtendWith({SeededExtension.class, GoldenExtension.class})
 public @interface Seeded {
 
     /** The configuration parameter that gives the seeds of tests without fixed seeds: {@value}. */
