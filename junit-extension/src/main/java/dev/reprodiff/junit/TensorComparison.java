@@ -2,7 +2,7 @@ package dev.reprodiff.junit;
 
 /**
  * Element-wise comparison of two float32 tensors under {@code |actual - golden| <= atol + rtol * |golden|}, as
- * {@code torch.testing.assert_close} checks it (NaN never matches; equal infinities do).
+ * {@code torch.testing.assert_close} checks it (NaN never matches; infinities match only themselves).
  */
 final class TensorComparison {
 
@@ -30,8 +30,9 @@ final class TensorComparison {
         for (int i = from; i < to; i++) {
             float a = actual[i];
             float g = golden[i];
-            // Written so that NaN fails the test and equal infinities (whose difference is NaN) pass.
-            boolean close = a == g || Math.abs((double) a - g) <= atol + rtol * Math.abs((double) g);
+            // NaN fails and equal infinities pass; an infinite golden would allow anything through rtol.
+            boolean close = a == g || Math.abs((double) a - g) <= atol + rtol * Math.abs((double) g)
+                    && Float.isFinite(g);
             mismatched += close ? 0 : 1;
         }
         return mismatched;
@@ -52,7 +53,7 @@ final class TensorComparison {
             double g = golden[i];
             double abs = a == g ? 0 : Math.abs(a - g);
             double rel = abs == 0 ? 0 : abs / Math.abs(g);
-            if (!(a == g || abs <= atol + rtol * Math.abs(g))) {
+            if (!(a == g || abs <= atol + rtol * Math.abs(g) && Double.isFinite(g))) {
                 mismatched++;
             }
             if (abs > maxAbs || (maxAbsIndex < 0 && abs == 0)) {
