@@ -76,7 +76,7 @@ final class GoldenSession {
     }
 
     synchronized void capture(String name, ActualTensor tensor) {
-        captures.add(new Captured(name, tensor));
+        captures.add(new Captured(name, tensor.copy()));
     }
 
     /** The outputs captured so far, leaving none: each run of a repeated test starts empty. */

@@ -28,6 +28,26 @@ public final class TensorAssert extends AbstractAssert<TensorAssert, FloatTensor
         return myself;
     }
 
+    /**
+     * Verifies that every element is within {@code |actual - expected| <= atol + rtol * |expected|} of
+     * {@code expected} (a row-major array of the same number of elements), as {@code torch.testing.assert_close}
+     * does; no golden is involved.
+     */
+    public TensorAssert isCloseTo(float[] expected, double atol, double rtol) {
+        if (expected.length != tensor.data().length) {
+            throw failure("%nExpecting actual:%n  %s%nto be close to %d elements, but it has %d", tensor.summary(),
+                    expected.length, tensor.data().length);
+        }
+        if (TensorComparison.countMismatches(tensor.data(), expected, atol, rtol) > 0) {
+            Tolerance tolerance = new Tolerance(atol, rtol, "given");
+            TensorComparison.Result result = TensorComparison.compare(tensor.data(), expected, atol, rtol);
+            throw new org.opentest4j.AssertionFailedError(GoldenMessages.notClose(info.descriptionText(), tensor,
+                    expected, tolerance, result), GoldenMessages.summary(tensor, expected, result.maxAbsIndex()),
+                    GoldenMessages.summary(tensor, tensor.data(), result.maxAbsIndex()));
+        }
+        return myself;
+    }
+
     /** Verifies the tensor's shape. */
     public TensorAssert hasShape(long... shape) {
         if (!Arrays.equals(tensor.shape(), shape)) {

@@ -133,6 +133,33 @@ class GoldenMessagesTests {
     }
 
     @Test
+    void notClose_create() {
+        ActualTensor actual = ActualTensor.of(new float[] {1, 2.5f}, new long[] {2}, false);
+        float[] expected = {1, 2};
+        assertThat(GoldenMessages.notClose("latents", actual, expected, new Tolerance(1e-5, 0, "given"),
+                TensorComparison.compare(actual.data(), expected, 1e-5, 0))).isEqualTo("[latents]\n"
+                + "Expecting actual:\n"
+                + "  float32[2]\n"
+                + "to be close to expected:\n"
+                + "  float32[2]\n"
+                + "within |actual - expected| <= 1.0e-05 + 0.0e+00 * |expected|, but\n"
+                + "  Mismatched elements: 1 / 2 (50.0%)\n"
+                + "  Greatest absolute difference: 5.00e-01 at index (1) (up to 1.00e-05 allowed)\n"
+                + "  Greatest relative difference: 2.50e-01 at index (1) (up to 0.00e+00 allowed)\n"
+                + "  At (1): actual 2.50000, expected 2.00000\n"
+                + "  Cosine distance: 3.45e-03");
+    }
+
+    @Test
+    void isCloseToNeedsNoGolden() {
+        ReproAssertions.assertThatTensor(new float[] {1, 2}, 2).isCloseTo(new float[] {1, 2.000001f}, 1e-5, 0);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ReproAssertions.assertThatTensor(
+                new float[] {1, 2}, 2).isCloseTo(new float[] {1, 3}, 1e-5, 0))
+                .isInstanceOf(org.opentest4j.AssertionFailedError.class)
+                .hasMessageContaining("  At (1): actual 2.00000, expected 3.00000\n");
+    }
+
+    @Test
     void summary_create() {
         ActualTensor actual = ActualTensor.of(new float[] {1, 2}, new long[] {2}, false);
         assertThat(GoldenMessages.summary(actual, new float[] {1, 2.5f}, 1)).isEqualTo(
