@@ -3,8 +3,11 @@ package dev.reprodiff.junit;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ExtensionContext.Namespace;
 
+import org.junit.jupiter.api.MediaType;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -180,10 +183,21 @@ final class GoldenSession {
         Path folder = settings.artifacts().resolve(TestCommands.testId(context).replace('#', '/'));
         try {
             List<Path> files = Artifacts.write(folder, name, actual, golden);
-            files.forEach(f -> context.publishReportEntry("reprodiff.artifact", f.toString()));
+            files.forEach(this::publish);
             return files.stream().map(Path::toString).collect(Collectors.joining(", "));
         } catch (IOException | RuntimeException e) {
             return "none written (" + e + ")";
+        }
+    }
+
+    /** A report entry with the path, and the file itself attached to the test report (JUnit 5.12+). */
+    private void publish(Path file) {
+        context.publishReportEntry("reprodiff.artifact", file.toString());
+        MediaType type = file.toString().endsWith(".png") ? MediaType.IMAGE_PNG : MediaType.APPLICATION_OCTET_STREAM;
+        try {
+            context.publishFile(file.getFileName().toString(), type, target -> Files.copy(file, target));
+        } catch (RuntimeException e) {
+            // A launcher without an output directory: the report entry and the file under target/reprodiff stay.
         }
     }
 

@@ -377,7 +377,11 @@ class GoldenExtensionTests {
         record(ImageTestCase.class);
         values = new float[48];
         values[5] = 1;
-        onlyFailure(run(ImageTestCase.class));
+        EngineExecutionResults results = TestKit.executeWithOutputs(ImageTestCase.class,
+                artifacts.resolve("junit"), config());
+        onlyFailure(results);
+        assertThat(results.allEvents().stream().filter(e -> e.getType()
+                == org.junit.platform.testkit.engine.EventType.FILE_ENTRY_PUBLISHED)).hasSize(4);
         Path folder = artifacts.resolve("GoldenExtensionTests$ImageTestCase/compare/images");
         assertThat(SafeTensors.readFloats(folder.resolve("rgb.actual.safetensors"), "actual")).isEqualTo(values);
         for (String png : List.of("rgb.expected.png", "rgb.actual.png", "rgb.difference.png")) {
