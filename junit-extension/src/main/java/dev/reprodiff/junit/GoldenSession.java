@@ -12,8 +12,11 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /** The golden work of one test invocation: verifying and recording, and the outputs captured for repeat checks. */
@@ -23,10 +26,11 @@ final class GoldenSession {
     private static final ThreadLocal<GoldenSession> BOUND = new ThreadLocal<>();
 
     private final ExtensionContext context;
-    private final GoldenSettings settings;
+    private final GoldenSettings config;
     private final GoldenStore store;
     private final GoldenUsage usage;
     private final List<Captured> captures = new ArrayList<>();
+    private final Map<String, String> settings = new LinkedHashMap<>();
 
     /** An output that went through the golden API, for {@code @Deterministic(repeat = ...)}. */
     record Captured(String name, ActualTensor tensor) {
@@ -40,10 +44,10 @@ final class GoldenSession {
 
     private GoldenSession(ExtensionContext context) {
         this.context = context;
-        this.settings = GoldenSettings.from(context);
-        this.store = new GoldenStore(settings.dir());
+        this.config = GoldenSettings.from(context);
+        this.store = new GoldenStore(config.dir());
         this.usage = context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent(GoldenUsage.class,
-                key -> new GoldenUsage(settings.artifacts()), GoldenUsage.class);
+                key -> new GoldenUsage(config.artifacts()), GoldenUsage.class);
     }
 
     static GoldenSession of(ExtensionContext context) {
@@ -75,7 +79,12 @@ final class GoldenSession {
     }
 
     Path directory() {
-        return settings.dir();
+        return config.dir();
+    }
+
+    /** A pipeline setting recorded in the manifest of every golden this invocation records. */
+    synchronized void setting(String key, Object value) {
+        settings.put(key, String.valueOf(value));
     }
 
     synchronized void capture(String name, ActualTensor tensor) {
@@ -91,18 +100,22 @@ final class GoldenSession {
 
     /** Compares {@code actual} with golden {@code name}, or records it, as the mode says. */
     void verify(String name, ActualTensor actual, String description) {
+        verify(name, actual, description, Map.of());
+    }
+
+    void verify(String name, ActualTensor actual, String description, Map<String, String> assertionSettings) {
         GoldenStore.checkName(name);
         capture(name, actual);
         GoldenMessages.Origin origin = origin(description);
         Platform current = Platform.current(actual.deviceType(), actual.deviceId());
         Optional<GoldenStore.Selected> selected = store.select(name, current);
-        switch (settings.mode()) {
+        switch (config.mode()) {
             case RECORD:
-                record(name, actual, current, origin);
+                record(name, actual, current, origin, assertionSettings);
                 return;
             case RECORD_MISSING:
-                if (selected.isEmpty() && settings.mayWrite()) {
-                    record(name, actual, current, origin);
+                if (selected.isEmpty() && config.mayWrite()) {
+                    record(name, actual, current, origin, assertionSettings);
                     return;
                 }
                 break;
@@ -112,8 +125,8 @@ final class GoldenSession {
         if (selected.isEmpty()) {
             throw new GoldenAssertionError(GoldenMessages.missing(origin, name, missingReason(name),
                     TestCommands.recordMissing(context, SeededExtension.storedSeeds(context).orElse(null)),
-                    !settings.mayWrite()
-                    && settings.mode() != GoldenSettings.Mode.VERIFY));
+                    !config.mayWrite()
+                    && config.mode() != GoldenSettings.Mode.VERIFY));
         }
         compare(name, actual, current, selected.get(), origin);
     }
@@ -149,11 +162,12 @@ final class GoldenSession {
                 GoldenMessages.summary(actual, actual.data(), result.maxAbsIndex()));
     }
 
-    private void record(String name, ActualTensor actual, Platform current, GoldenMessages.Origin origin) {
-        if (!settings.mayWrite()) {
+    private void record(String name, ActualTensor actual, Platform current, GoldenMessages.Origin origin,
+                        Map<String, String> assertionSettings) {
+        if (!config.mayWrite()) {
             throw new GoldenAssertionError(origin.header() + GoldenMessages.ciRefusal(name));
         }
-        String variant = switch (settings.recordAs()) {
+        String variant = switch (config.recordAs()) {
             case DEVICE -> current.deviceKey();
             case DEVICE_TYPE -> current.deviceType();
             default -> GoldenStore.DEFAULT_VARIANT;
@@ -161,7 +175,8 @@ final class GoldenSession {
         Optional<Seeds> seeds = SeededExtension.storedSeeds(context);
         GoldenManifest.Variant provenance = new GoldenManifest.Variant(null, null, actual.dtype(), actual.shape(),
                 actual.trajectory(), null, TestCommands.testId(context), seeds.map(Seeds::values).orElse(null),
-                seeds.map(s -> s.source().label).orElse(null), DeterministicExtension.isDeterministic(context),
+                seeds.map(s -> s.source().label).orElse(null), settings(assertionSettings),
+                DeterministicExtension.isDeterministic(context),
                 Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), current);
         try {
             Path file = store.record(name, variant, actual, provenance);
@@ -172,6 +187,12 @@ final class GoldenSession {
         }
     }
 
+    private synchronized Map<String, String> settings(Map<String, String> assertionSettings) {
+        Map<String, String> all = new TreeMap<>(settings);
+        all.putAll(assertionSettings);
+        return all.isEmpty() ? null : all;
+    }
+
     private String missingReason(String name) {
         Optional<GoldenManifest> manifest = store.readManifest(name);
         return manifest.isEmpty() ? store.manifestFile(name) + " does not exist"
@@ -180,7 +201,7 @@ final class GoldenSession {
     }
 
     private String writeArtifacts(String name, ActualTensor actual, float[] golden) {
-        Path folder = settings.artifacts().resolve(TestCommands.testId(context).replace('#', '/'));
+        Path folder = config.artifacts().resolve(TestCommands.testId(context).replace('#', '/'));
         try {
             List<Path> files = Artifacts.write(folder, name, actual, golden);
             files.forEach(this::publish);

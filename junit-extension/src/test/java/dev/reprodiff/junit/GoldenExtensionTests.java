@@ -72,6 +72,15 @@ class GoldenExtensionTests {
     }
 
     @Goldens
+    static class SettingsTestCase {
+        @Test
+        void compare(Golden golden) {
+            golden.setting("num_inference_steps", 2);
+            assertThatTensor(values, 2, 2).withSetting("eta", 0.0).matchesGolden("two-by-two");
+        }
+    }
+
+    @Goldens
     static class AssertJTestCase {
         @Test
         void compare() {
@@ -102,6 +111,13 @@ class GoldenExtensionTests {
             assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder(
                     "two-by-two.safetensors", "two-by-two.json");
         }
+    }
+
+    @Test
+    void recordPipelineSettingsAsProvenance() {
+        record(SettingsTestCase.class);
+        assertThat(new GoldenStore(goldens).readManifest("two-by-two").orElseThrow().variants.get("default")
+                .settings()).containsExactly(Map.entry("eta", "0.0"), Map.entry("num_inference_steps", "2"));
     }
 
     @Test

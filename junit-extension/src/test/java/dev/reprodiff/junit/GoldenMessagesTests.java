@@ -24,7 +24,7 @@ class GoldenMessagesTests {
 
     private static GoldenStore.Selected selected(Platform recorded, boolean trajectory, long... shape) {
         return new GoldenStore.Selected("ddim/tiny", "default", new GoldenManifest.Variant("ddim/tiny.safetensors",
-                "golden", "float32", shape, trajectory, "00", "DdimTests#tiny", new long[] {0}, "method", false,
+                "golden", "float32", shape, trajectory, "00", "DdimTests#tiny", new long[] {0}, "method", null, false,
                 "2026-11-29T07:00:00Z", recorded), "the default golden; no golden for this device"
                 + " \"cpu-amd-epyc-7763\" or device type \"cpu\"");
     }
