@@ -3,6 +3,7 @@ package dev.reprodiff.junit;
 import ai.djl.engine.Engine;
 import ai.djl.util.cuda.CudaUtils;
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.reprodiff.determinism.Determinism;
 
 import java.io.IOException;
@@ -15,6 +16,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /** Where a tensor was computed: the fingerprint that goldens record and tolerances compare. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
 record Platform(String os, String arch, String cpuModel, String deviceType, String deviceName,
                 String computeCapability, String cudaVersion, String libtorchVersion, String djlVersion, int threads,
                 Map<String, Object> determinism) {
