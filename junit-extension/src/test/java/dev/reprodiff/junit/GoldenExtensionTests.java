@@ -444,6 +444,22 @@ class GoldenExtensionTests {
         }
     }
 
+    @Goldens
+    static class DynamicTestCase {
+        @org.junit.jupiter.api.TestFactory
+        Stream<org.junit.jupiter.api.DynamicTest> goldens() {
+            return Stream.of(1, 2).map(i -> org.junit.jupiter.api.DynamicTest.dynamicTest("golden " + i,
+                    () -> assertThatTensor(new float[] {i}, 1).matchesGolden("dynamic/g" + i)));
+        }
+    }
+
+    @Test
+    void bindGoldensInDynamicTests() {
+        assertAllSucceeded(run(DynamicTestCase.class, "reprodiff.golden.mode", "record"), 2);
+        assertAllSucceeded(run(DynamicTestCase.class), 2);
+        assertThat(goldens.resolve("dynamic/g2.safetensors")).exists();
+    }
+
     // ---- misuse
 
     @Test
