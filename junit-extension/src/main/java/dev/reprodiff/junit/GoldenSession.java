@@ -174,7 +174,8 @@ final class GoldenSession {
         };
         Optional<Seeds> seeds = SeededExtension.storedSeeds(context);
         GoldenManifest.Variant provenance = new GoldenManifest.Variant(null, null, actual.dtype(), actual.shape(),
-                actual.trajectory(), null, TestCommands.testId(context), seeds.map(Seeds::values).orElse(null),
+                actual.trajectory(), null, TestCommands.qualifiedTestId(context),
+                seeds.map(Seeds::values).orElse(null),
                 seeds.map(s -> s.source().label).orElse(null), settings(assertionSettings),
                 DeterministicExtension.isDeterministic(context),
                 Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), current);

@@ -102,7 +102,7 @@ class GoldenExtensionTests {
         assertThat(variant.shape()).containsExactly(2, 2);
         assertThat(variant.dtype()).isEqualTo("float32");
         assertThat(variant.sha256()).isEqualTo(GoldenStore.sha256(file));
-        assertThat(variant.test()).isEqualTo("GoldenExtensionTests$TwoByTwoTestCase#compare");
+        assertThat(variant.test()).isEqualTo("dev.reprodiff.junit.GoldenExtensionTests$TwoByTwoTestCase#compare");
         assertThat(variant.platform().sameAs(Platform.current("cpu", 0))).isTrue();
         assertThat(variant.platform().determinism()).containsKey("deterministic_algorithms");
         assertThat(reportEntries(results)).containsExactly(Map.of("reprodiff.golden.two-by-two",
@@ -438,6 +438,8 @@ class GoldenExtensionTests {
         recording.addAll(List.of("reprodiff.golden.mode", "record"));
         assertAllSucceeded(run(ParallelTestCase.class, recording.toArray(new String[0])), 24);
         assertAllSucceeded(run(ParallelTestCase.class, parallel), 24);
+        assertThat(new GoldenStore(goldens).readManifest("parallel/g7").orElseThrow().variants.get("default").test())
+                .isEqualTo("dev.reprodiff.junit.GoldenExtensionTests$ParallelTestCase#record repetition 7 of 24");
         try (Stream<Path> files = Files.list(goldens.resolve("parallel"))) {
             assertThat(files.map(p -> p.getFileName().toString())).hasSize(48)
                     .allMatch(name -> name.endsWith(".json") || name.endsWith(".safetensors"));
