@@ -264,7 +264,8 @@ class SeededExtensionTests {
         Throwable failure = onlyFailure(executeMethod(FailingTestCase.class, "throwsIllegalState"));
         assertThat(failure).isExactlyInstanceOf(IllegalStateException.class).hasMessage("bad state");
         assertThat(failure.getSuppressed()).singleElement().satisfies(s -> assertThat(s).hasMessage(
-                "Seeds: @Seeded(3)\nReplay: mvn test -Dtest='SeededExtensionTests$FailingTestCase#throwsIllegalState'"));
+                "Seeds: @Seeded(3)\n"
+                        + "Replay: mvn test -Dtest='SeededExtensionTests$FailingTestCase#throwsIllegalState'"));
     }
 
     // ---- misuse
@@ -284,14 +285,15 @@ class SeededExtensionTests {
     @Test
     void explainAGeneratorParameterForSeveralSeeds() {
         assertThat(onlyFailure(executeMethod(MisuseTestCase.class,
-                "oneGeneratorTwoSeeds(dev.reprodiff.random.Generator)"))).hasMessageContaining("@Seeded({1, 2}) gives 2 seeds, but"
-                + " parameter 0 of MisuseTestCase#oneGeneratorTwoSeeds takes one Generator; declare List<Generator>"
-                + " to get one generator per seed, or give @Seeded a single seed");
+                "oneGeneratorTwoSeeds(dev.reprodiff.random.Generator)"))).hasMessage(
+                "@Seeded({1, 2}) gives 2 seeds, but parameter 0 of MisuseTestCase#oneGeneratorTwoSeeds takes one"
+                        + " Generator; declare List<Generator> to get one generator per seed, or give @Seeded a single"
+                        + " seed");
     }
 
     @Test
     void explainAMisplacedSeedParameter() {
-        assertThat(onlyFailure(executeMethod(MisuseTestCase.class, "seedOnAnInt(int)"))).hasMessageContaining(
+        assertThat(onlyFailure(executeMethod(MisuseTestCase.class, "seedOnAnInt(int)"))).hasMessage(
                 "@Seeded on parameter 0 of MisuseTestCase#seedOnAnInt expects a long (the seed) or long[] (all"
                         + " seeds) without a value, but found int with value [4]; put the seeds on the method or"
                         + " class: @Seeded(0)");
