@@ -268,6 +268,25 @@ class SeededExtensionTests {
                         + "Replay: mvn test -Dtest='SeededExtensionTests$FailingTestCase#throwsIllegalState'"));
     }
 
+    @Seeded(11)
+    static class FailingSetUpTestCase {
+        @BeforeEach
+        void setUp(Generator generator) {
+            throw new AssertionError("setUp drew " + generator.initialSeed());
+        }
+
+        @Test
+        void test() {
+        }
+    }
+
+    @Test
+    void appendSeedsToFailuresOfBeforeEachMethods() {
+        assertThat(onlyFailure(execute(FailingSetUpTestCase.class))).hasMessage("setUp drew 11\n"
+                + "Seeds: @Seeded(11)\n"
+                + "Replay: mvn test -Dtest='SeededExtensionTests$FailingSetUpTestCase#test'");
+    }
+
     // ---- misuse
 
     static class MisuseTestCase {
