@@ -259,6 +259,24 @@ class SeededExtensionTests {
                 + "Replay: mvn test -Dtest='SeededExtensionTests$FailingTestCase#failsUnfixed' -Dreprodiff.seed=99");
     }
 
+    static class RandomFailureTestCase {
+        @Test
+        @Seeded
+        void draws(Generator generator) {
+            throw new AssertionError("drew " + generator.randn(new float[1])[0]);
+        }
+    }
+
+    @Test
+    void replayARandomFailureWithTheCommandItPrints() {
+        String first = onlyFailure(execute(RandomFailureTestCase.class)).getMessage();
+        String seed = first.substring(first.indexOf("-Dreprodiff.seed=") + "-Dreprodiff.seed=".length());
+        String replayed = onlyFailure(execute(RandomFailureTestCase.class, "reprodiff.seed", seed)).getMessage();
+        assertThat(first).startsWith("drew " + firstDraw(Long.parseLong(seed)) + "\nSeeds: random seed " + seed
+                + "\nReplay: mvn test -Dtest='SeededExtensionTests$RandomFailureTestCase#draws' -Dreprodiff.seed=");
+        assertThat(replayed.lines().findFirst()).isEqualTo(first.lines().findFirst());
+    }
+
     @Test
     void keepTheTypeOfOtherExceptions() {
         Throwable failure = onlyFailure(executeMethod(FailingTestCase.class, "throwsIllegalState"));
