@@ -111,6 +111,19 @@ class UNet2DBlockTests {
     }
 
     @Test
+    void sampleSizeIsAnIntegerOrHeightAndWidth() {
+        UNet2DConfig square = UNet2DConfig.of(TINY);
+        UNet2DConfig wide = UNet2DConfig.of(TINY.with(Map.of("sample_size", java.util.List.of(8, 16))));
+
+        assertThat(new int[] {square.sampleHeight(), square.sampleWidth()}).containsExactly(8, 8);
+        assertThat(new int[] {wide.sampleHeight(), wide.sampleWidth()}).containsExactly(8, 16);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> UNet2DConfig.of(
+                TINY.with(Map.of("sample_size", "large"))))
+                .isInstanceOf(dev.reprodiff.io.ConfigException.class)
+                .hasMessageStartingWith("Invalid value \"large\" for \"sample_size\" in ");
+    }
+
+    @Test
     void forwardRefusesSamplesOfTheWrongShape() {
         try (UNet2DModel unet = UNet2DModel.withRandomWeights(UNet2DConfig.of(TINY), new Generator(), manager)) {
             NDArray odd = manager.zeros(new Shape(1, 3, 7, 8));
