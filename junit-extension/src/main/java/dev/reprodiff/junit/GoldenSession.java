@@ -108,19 +108,15 @@ final class GoldenSession {
         capture(name, actual);
         GoldenMessages.Origin origin = origin(description);
         Platform current = Platform.current(actual.deviceType(), actual.deviceId());
+        if (config.mode() == GoldenSettings.Mode.RECORD) {
+            // Not reading the old golden first: recording is how a corrupt one gets replaced.
+            record(name, actual, current, origin, assertionSettings);
+            return;
+        }
         Optional<GoldenStore.Selected> selected = store.select(name, current);
-        switch (config.mode()) {
-            case RECORD:
-                record(name, actual, current, origin, assertionSettings);
-                return;
-            case RECORD_MISSING:
-                if (selected.isEmpty() && config.mayWrite()) {
-                    record(name, actual, current, origin, assertionSettings);
-                    return;
-                }
-                break;
-            default:
-                break;
+        if (selected.isEmpty() && config.mode() == GoldenSettings.Mode.RECORD_MISSING && config.mayWrite()) {
+            record(name, actual, current, origin, assertionSettings);
+            return;
         }
         if (selected.isEmpty()) {
             throw new GoldenAssertionError(GoldenMessages.missing(origin, name, missingReason(name),

@@ -271,6 +271,11 @@ class GoldenExtensionTests {
         assertThat(onlyFailure(run(TwoByTwoTestCase.class))).hasMessageStartingWith("Corrupt golden manifest "
                 + manifest + " at line 1, column 15: Unexpected end-of-input");
         assertThat(manifest).hasContent("{\"variants\": {");
+        assertThat(onlyFailure(run(TwoByTwoTestCase.class, "reprodiff.golden.mode", "record-missing")))
+                .hasMessageStartingWith("Corrupt golden manifest ");
+        assertThat(manifest).hasContent("{\"variants\": {");
+        record(TwoByTwoTestCase.class);
+        assertAllSucceeded(run(TwoByTwoTestCase.class), 1);
     }
 
     @Test
