@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -108,25 +109,21 @@ final class GoldenSession {
         capture(name, actual);
         GoldenMessages.Origin origin = origin(description);
         Platform current = Platform.current(actual.deviceType(), actual.deviceId());
+        if (config.mode() == GoldenSettings.Mode.RECORD) {
+            // Not reading the old golden first: recording is how a corrupt one gets replaced.
+            record(name, actual, current, origin, assertionSettings);
+            return;
+        }
         Optional<GoldenStore.Selected> selected = store.select(name, current);
-        switch (config.mode()) {
-            case RECORD:
-                record(name, actual, current, origin, assertionSettings);
-                return;
-            case RECORD_MISSING:
-                if (selected.isEmpty() && config.mayWrite()) {
-                    record(name, actual, current, origin, assertionSettings);
-                    return;
-                }
-                break;
-            default:
-                break;
+        if (selected.isEmpty() && config.mode() == GoldenSettings.Mode.RECORD_MISSING && config.mayWrite()) {
+            record(name, actual, current, origin, assertionSettings);
+            return;
         }
         if (selected.isEmpty()) {
+            boolean ciRefused = config.mode() == GoldenSettings.Mode.RECORD_MISSING;   // here only when CI refused
             throw new GoldenAssertionError(GoldenMessages.missing(origin, name, missingReason(name),
                     TestCommands.recordMissing(context, SeededExtension.storedSeeds(context).orElse(null)),
-                    !config.mayWrite()
-                    && config.mode() != GoldenSettings.Mode.VERIFY));
+                    ciRefused));
         }
         compare(name, actual, current, selected.get(), origin);
     }
@@ -136,7 +133,7 @@ final class GoldenSession {
         GoldenStore.Loaded golden = store.load(selected);
         usage.read(store, golden.file());
         String location = golden.file() + "#" + golden.tensor();
-        if (!java.util.Arrays.equals(golden.shape(), actual.shape()) || selected.variant().trajectory()
+        if (!Arrays.equals(golden.shape(), actual.shape()) || selected.variant().trajectory()
                 != actual.trajectory()) {
             throw new GoldenAssertionError(GoldenMessages.shapeMismatch(origin, actual, location,
                     selected.variant().dtype(), golden.shape()));

@@ -271,6 +271,11 @@ class GoldenExtensionTests {
         assertThat(onlyFailure(run(TwoByTwoTestCase.class))).hasMessageStartingWith("Corrupt golden manifest "
                 + manifest + " at line 1, column 15: Unexpected end-of-input");
         assertThat(manifest).hasContent("{\"variants\": {");
+        assertThat(onlyFailure(run(TwoByTwoTestCase.class, "reprodiff.golden.mode", "record-missing")))
+                .hasMessageStartingWith("Corrupt golden manifest ");
+        assertThat(manifest).hasContent("{\"variants\": {");
+        record(TwoByTwoTestCase.class);
+        assertAllSucceeded(run(TwoByTwoTestCase.class), 1);
     }
 
     @Test
@@ -285,6 +290,18 @@ class GoldenExtensionTests {
         Files.writeString(manifest, json.replace(oldSha, GoldenStore.sha256(file)));
         assertThat(onlyFailure(run(TwoByTwoTestCase.class))).hasMessage("Golden file " + file
                 + " holds golden of shape [4], but its manifest recorded [2, 2]");
+    }
+
+    @Test
+    void leaveNoTemporaryFilesWhenAWriteFails() throws IOException {
+        Path blocked = Files.createDirectories(goldens.resolve("two-by-two.json"));
+        Files.writeString(blocked.resolve("keep"), "a directory where the manifest goes");
+        assertThat(onlyFailure(run(TwoByTwoTestCase.class, "reprodiff.golden.mode", "record")))
+                .hasMessageStartingWith("Cannot record golden \"two-by-two\" in " + goldens + ": ");
+        try (Stream<Path> files = Files.list(goldens)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("two-by-two.json",
+                    "two-by-two.safetensors");
+        }
     }
 
     // ---- per-platform variants and tolerances
