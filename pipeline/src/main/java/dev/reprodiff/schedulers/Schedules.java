@@ -2,6 +2,7 @@ package dev.reprodiff.schedulers;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -225,6 +226,47 @@ final class Schedules {
         return reversed(ascending);
     }
 
+    /**
+     * The float32 timesteps of the sigma-based (Euler) schedulers, in descending order: numpy computes them in
+     * float64 and stores float32.
+     */
+    static float[] floatTimesteps(TimestepSpacing spacing, int numTrainTimesteps, int n, int stepsOffset) {
+        return switch (spacing) {
+            case LINSPACE -> {
+                double[] points = numpyLinspace(0, numTrainTimesteps - 1, n);
+                float[] out = new float[n];
+                for (int i = 0; i < n; i++) {
+                    out[i] = (float) points[n - 1 - i];
+                }
+                yield out;
+            }
+            case LEADING -> {
+                long ratio = numTrainTimesteps / n;
+                float[] out = new float[n];
+                for (int i = 0; i < n; i++) {
+                    out[i] = (float) ((n - 1 - i) * ratio) + (float) stepsOffset;
+                }
+                yield out;
+            }
+            case TRAILING -> {
+                double[] points = numpyArange(numTrainTimesteps, 0, -((double) numTrainTimesteps / n));
+                float[] out = new float[points.length];
+                for (int i = 0; i < points.length; i++) {
+                    out[i] = (float) Math.rint(points[i]) - 1f;
+                }
+                yield out;
+            }
+        };
+    }
+
+    static double[] toDoubles(float[] values) {
+        double[] out = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = values[i];
+        }
+        return out;
+    }
+
     /** {@code np.linspace(start, stop, num)}: {@code i * step + start}, the last point exactly {@code stop}. */
     static double[] numpyLinspace(double start, double stop, int num) {
         double[] points = new double[num];
@@ -333,6 +375,10 @@ final class Schedules {
         return first;
     }
 
+    static String allStepsTaken(int steps) {
+        return "All " + steps + " steps of this run have been taken; call setTimesteps(...) to start a new run";
+    }
+
     static IllegalArgumentException notInSchedule(double[] timesteps, double timestep) {
         return new IllegalArgumentException("Timestep " + timestep + " is not in the schedule "
                 + Arrays.toString(timesteps) + "; pass one of timesteps()");
@@ -373,6 +419,23 @@ final class Schedules {
             generator.seed();
         }
         return RandomTensors.randnTensor(shape, generator, DataType.FLOAT32, manager);
+    }
+
+    /**
+     * A copy of {@code array} that the scheduler keeps from one step to the next: taken out of the current
+     * {@link NDScope}, so that the pipeline's per-step scope does not close it; the scheduler closes it itself.
+     */
+    static NDArray keep(NDArray array) {
+        NDArray copy = array.duplicate();
+        NDScope.unregister(copy);
+        return copy;
+    }
+
+    /** Closes an array the scheduler kept, if any. */
+    static void release(NDArray kept) {
+        if (kept != null) {
+            kept.close();
+        }
     }
 
     /** Fails early when a list of generators does not match the batch (before any state changes). */

@@ -33,6 +33,15 @@ class SchedulerFixtureTests {
     /** Worst |actual - expected| over each scheduler's cases (model inputs and prev samples). */
     private static final Map<String, Double> WORST = new TreeMap<>();
 
+    /**
+     * Cases whose Karras timesteps go through diffusers' {@code _sigma_to_t}, which takes {@code np.log} of a
+     * float32 table: numpy's SIMD float32 logarithm is not correctly rounded (up to 3.83 ulp), ours is, so a
+     * timestep may differ in its last float32 bits (measured: 2 of 10 timesteps, by at most 7.6e-6).
+     */
+    private static final java.util.Set<String> NUMPY_FLOAT32_LOG_CASES = java.util.Set.of("euler_karras_v");
+
+    private static final double NUMPY_FLOAT32_LOG_TOLERANCE = 1e-5;
+
     private static Fixtures fixtures;
 
     @BeforeAll
@@ -65,8 +74,13 @@ class SchedulerFixtureTests {
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
             scheduler.setTimesteps(testCase.get("num_inference_steps").asInt());
             double[] timesteps = scheduler.timesteps();
-            assertThat(timesteps).as("%s timesteps", name)
-                    .containsExactly(fixtures.tensor(tensors.get("timesteps").asText()).toDoubleArray());
+            double[] expectedTimesteps = fixtures.tensor(tensors.get("timesteps").asText()).toDoubleArray();
+            if (NUMPY_FLOAT32_LOG_CASES.contains(name)) {
+                assertThat(timesteps).as("%s timesteps (float32 log deviation)", name)
+                        .containsExactly(expectedTimesteps, within(NUMPY_FLOAT32_LOG_TOLERANCE));
+            } else {
+                assertThat(timesteps).as("%s timesteps", name).containsExactly(expectedTimesteps);
+            }
             if (tensors.has("sigmas")) {
                 assertThat(sigmasOf(scheduler)).as("%s sigmas", name)
                         .containsExactly(fixtures.tensor(tensors.get("sigmas").asText()).toDoubleArray());
