@@ -14,7 +14,7 @@ import java.util.Map;
  * Creates the scheduler a config's {@code _class_name} names, as diffusers looks the class up by name: the class
  * {@code dev.reprodiff.schedulers.<name>} and its static {@code fromConfig(ConfigFile)}.
  */
-final class Schedulers {
+public final class Schedulers {
 
     /** The diffusers scheduler names reprodiff may implement, for the error message. */
     private static final List<String> KNOWN = List.of("DDPMScheduler", "DDIMScheduler", "PNDMScheduler",
@@ -24,7 +24,7 @@ final class Schedulers {
     }
 
     /** The scheduler {@code config} names, built from it. */
-    static Scheduler fromConfig(ConfigFile config) {
+    public static Scheduler fromConfig(ConfigFile config) {
         if (config.className() == null) {
             throw new ConfigException("Missing \"_class_name\" in " + config.source()
                     + ": cannot tell which scheduler it configures");
@@ -33,7 +33,7 @@ final class Schedulers {
     }
 
     /** The scheduler class {@code name} built from {@code config}, as diffusers' {@code Name.from_config(config)}. */
-    static Scheduler create(String name, ConfigFile config) {
+    public static Scheduler create(String name, ConfigFile config) {
         Method factory = factory(name);
         if (factory == null) {
             throw ConfigException.unsupported(config.source(), "_class_name", name,
