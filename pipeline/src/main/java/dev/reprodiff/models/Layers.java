@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import ai.djl.nn.norm.LayerNorm;
 
 /** The torch.nn layers the UNet is built from, as NDArray operations on the PyTorch engine (inference only). */
 final class Layers {
@@ -40,12 +39,18 @@ final class Layers {
         private final Parameter bias;
 
         Linear(ParameterTable.Scope scope, long in, long out) {
+            this(scope, in, out, true);
+        }
+
+        /** {@code nn.Linear(in, out, bias=bias)}: attention's {@code to_q/to_k/to_v} have no bias in SD. */
+        Linear(ParameterTable.Scope scope, long in, long out, boolean bias) {
             this.weight = scope.declare("weight", out, in);
-            this.bias = scope.declare("bias", out);
+            this.bias = bias ? scope.declare("bias", out) : null;
         }
 
         NDArray forward(NDArray x) {
-            return ai.djl.nn.core.Linear.linear(x, weight.array(), bias.array()).singletonOrThrow();
+            return ai.djl.nn.core.Linear.linear(x, weight.array(), bias == null ? null : bias.array())
+                    .singletonOrThrow();
         }
     }
 
@@ -75,7 +80,7 @@ final class Layers {
             NDManager manager = x.getManager();
             NDArray normalized;
             try (NDArray ones = manager.ones(row); NDArray zeros = manager.zeros(row)) {
-                normalized = LayerNorm.layerNorm(grouped, row, ones, zeros, eps).singletonOrThrow();
+                normalized = ai.djl.nn.norm.LayerNorm.layerNorm(grouped, row, ones, zeros, eps).singletonOrThrow();
             }
             long[] perChannel = new long[shape.dimension()];
             java.util.Arrays.fill(perChannel, 1);
@@ -83,6 +88,30 @@ final class Layers {
             return normalized.reshape(shape).mul(weight.array().reshape(perChannel))
                     .add(bias.array().reshape(perChannel));
         }
+    }
+
+    /** {@code nn.LayerNorm} over the last axis, with affine weight and bias. */
+    static final class LayerNorm {
+
+        private final Parameter weight;
+        private final Parameter bias;
+        private final float eps;
+
+        LayerNorm(ParameterTable.Scope scope, long channels, double eps) {
+            this.weight = scope.declare("weight", channels);
+            this.bias = scope.declare("bias", channels);
+            this.eps = (float) eps;
+        }
+
+        NDArray forward(NDArray x) {
+            return ai.djl.nn.norm.LayerNorm.layerNorm(x, new Shape(x.getShape().getShape()[x.getShape().dimension()
+                    - 1]), weight.array(), bias.array(), eps).singletonOrThrow();
+        }
+    }
+
+    /** {@code F.gelu} without approximation: {@code x * Φ(x)} with the exact normal CDF (erf). */
+    static NDArray gelu(NDArray x) {
+        return Activation.gelu(x);
     }
 
     /** {@code nn.SiLU}: {@code x * sigmoid(x)}. */

@@ -108,6 +108,33 @@ final class ModelWeights {
         }
     }
 
+    /**
+     * Weights for every declared parameter drawn from {@code generator}, in declaration order: uniform in
+     * ±1/sqrt(fan_in) as PyTorch's default initialisation bounds them, norms (modules whose weight is a vector) at
+     * identity. One parameter at a time passes through the heap.
+     */
+    static Map<String, NDArray> random(Map<String, Shape> shapes, dev.reprodiff.random.Generator generator,
+                                       NDManager manager) {
+        Map<String, NDArray> weights = new LinkedHashMap<>();
+        shapes.forEach((name, shape) -> weights.put(name, randomWeight(name, shape, shapes, generator, manager)));
+        return weights;
+    }
+
+    private static NDArray randomWeight(String name, Shape shape, Map<String, Shape> shapes,
+                                        dev.reprodiff.random.Generator generator, NDManager manager) {
+        String module = name.substring(0, name.lastIndexOf('.'));
+        Shape weight = shapes.get(module + ".weight");
+        if (weight.dimension() == 1) {
+            return name.endsWith(".weight") ? manager.ones(shape) : manager.zeros(shape);
+        }
+        double bound = 1 / Math.sqrt((double) weight.size() / weight.get(0));
+        float[] values = generator.rand(new float[Math.toIntExact(shape.size())]);
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) ((2 * values[i] - 1) * bound);
+        }
+        return manager.create(values, shape);
+    }
+
     /** The number of elements of every declared parameter. */
     static long count(Map<String, Shape> shapes) {
         return shapes.values().stream().mapToLong(Shape::size).sum();
