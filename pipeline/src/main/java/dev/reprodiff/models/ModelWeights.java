@@ -1,14 +1,12 @@
 package dev.reprodiff.models;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.reprodiff.io.SafeTensors;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,23 +22,18 @@ final class ModelWeights {
 
     /**
      * Every tensor of a safetensors file by name, in file order, on {@code manager}. The only place that reads
-     * weight files, so that the project's own reader can replace DJL's here alone.
+     * weight files. The project's own reader maps the file and copies one tensor at a time into engine memory, so
+     * loading a checkpoint of several GiB needs no more heap than its header.
      */
     static Map<String, NDArray> readSafetensors(Path file, NDManager manager) {
-        NDList tensors;
-        try (InputStream in = Files.newInputStream(file)) {
-            tensors = NDList.decode(manager, in);
+        try {
+            return SafeTensors.load(file, manager);
         } catch (NoSuchFileException e) {
             throw new WeightsException("Weights file not found: " + file, e);
         } catch (IOException | RuntimeException e) {
             throw new WeightsException("Cannot read weights file " + file + " as safetensors (truncated or"
                     + " corrupt?): " + e, e);
         }
-        Map<String, NDArray> byName = new LinkedHashMap<>();
-        for (NDArray tensor : tensors) {
-            byName.put(tensor.getName(), tensor);
-        }
-        return byName;
     }
 
     /**
@@ -87,6 +80,7 @@ final class ModelWeights {
         }
         NDArray converted = array.toType(DataType.FLOAT32, false);
         converted.setName(name);
+        array.close();   // a float16 checkpoint must not stay in memory beside its float32 copy
         return converted;
     }
 
