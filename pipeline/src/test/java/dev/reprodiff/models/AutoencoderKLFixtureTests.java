@@ -37,6 +37,28 @@ class AutoencoderKLFixtureTests {
         return cases.stream();
     }
 
+    @org.junit.jupiter.api.Test
+    void encodeGivesTheLatentDistributionAtOneScaleFactorOfTheImage() {
+        try (NDManager manager = NDManager.newBaseManager("PyTorch");
+             AutoencoderKL vae = AutoencoderKL.fromPretrained(FixtureFiles.path("sd-tiny/model-variant/vae"),
+                     manager)) {
+            NDArray images = dev.reprodiff.random.Generator.seeded(0).rand(manager,
+                    new ai.djl.ndarray.types.Shape(2, 3, 64, 64)).mul(2).sub(1);
+
+            AutoencoderKL.LatentDistribution posterior = vae.encode(images);
+            NDArray first = posterior.sample(dev.reprodiff.random.Generator.seeded(5));
+            NDArray second = posterior.sample(dev.reprodiff.random.Generator.seeded(5));
+
+            assertThat(posterior.mean().getShape()).isEqualTo(new ai.djl.ndarray.types.Shape(2, 4, 32, 32));
+            assertThat(posterior.mode()).isSameAs(posterior.mean());
+            assertThat(posterior.logvar().max().getFloat()).isLessThanOrEqualTo(20f);
+            assertThat(posterior.logvar().min().getFloat()).isGreaterThanOrEqualTo(-30f);
+            assertThat(FixtureFiles.linf(first, second)).isZero();
+            assertThat(FixtureFiles.linf(first, posterior.mean())).isGreaterThan(0);
+            assertThat(vae.decode(first).getShape()).isEqualTo(new ai.djl.ndarray.types.Shape(2, 3, 64, 64));
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void decodeMatchesDiffusers(JsonNode testCase) {
