@@ -83,7 +83,7 @@ public class StableDiffusionUNetBenchmark {
                 config.crossAttentionDimension()));
         left = Generator.seeded(3).randn(manager, new Shape(2048, 2048));
         right = Generator.seeded(4).randn(manager, new Shape(2048, 2048));
-        System.out.printf(Locale.ROOT, "%n%s: %,d parameters, %.1f GFLOP per step (batch %d, %dx%d latents)%n",
+        System.out.printf(Locale.ROOT, "%n%s: %,d parameters, %.4g GFLOP per step (batch %d, %dx%d latents)%n",
                 architecture, unet.numParameters(), gflopPerStep(config, size, size), BATCH, size, size);
     }
 
