@@ -126,7 +126,12 @@ final class ModelWeights {
         for (int i = 0; i < values.length; i++) {
             values[i] = (float) ((2 * values[i] - 1) * bound);
         }
-        return manager.create(values, shape);
+        // DJL's PyTorch engine wraps the direct buffer it copies the array into (torch::from_blob) and keeps it
+        // reachable: a model's worth of weights would pile up in direct memory, capped at -Xmx by default. A native
+        // copy lets the buffer go.
+        try (NDArray wrapped = manager.create(values, shape)) {
+            return wrapped.duplicate();
+        }
     }
 
     /** The number of elements of every declared parameter. */
