@@ -88,9 +88,18 @@ final class Attention {
         NDArray query = headsToBatch(toQ.forward(hidden));
         NDArray key = headsToBatch(toK.forward(keyValue));
         NDArray value = headsToBatch(toV.forward(keyValue));
-        // scores = scale * q k^T (baddbmm with beta 0), softmax over keys
-        NDArray probs = query.batchMatMul(key.transpose(0, 2, 1)).mul(scale).softmax(-1);
-        return toOut.forward(batchToHeads(probs.batchMatMul(value), batch));
+        // scores = scale * q k^T (baddbmm with beta 0), softmax over keys. The (B * heads, L, S) scores are the
+        // largest arrays of a UNet step (1 GiB per attention at SD's 64x64 latents), so they are scaled in place
+        // and freed as soon as they are used.
+        NDArray scores = query.batchMatMul(key.transpose(0, 2, 1));
+        if (scale != 1.0) {
+            scores.muli(scale);
+        }
+        NDArray probs = scores.softmax(-1);
+        scores.close();
+        NDArray attended = probs.batchMatMul(value);
+        probs.close();
+        return toOut.forward(batchToHeads(attended, batch));
     }
 
     /** (B, L, heads * d) to (B * heads, L, d). */
