@@ -91,6 +91,9 @@ class StableDiffusionPipelineFixtureTests {
                 check("trajectory", NDArrays.stack(trajectory),
                         fixtures.tensor(tensors.get("trajectory").asText()), tolerance);
                 check("latents", output.latents(), fixtures.tensor(tensors.get("latents").asText()), tolerance);
+                FixtureFiles.record(String.format("sd-tiny pipeline case %s (tolerance %.0e) latents",
+                        testCase.get("name").asText(), tolerance), FixtureFiles.linf(output.latents(),
+                        fixtures.tensor(tensors.get("latents").asText())));
                 check("images", output.images(), fixtures.tensor(tensors.get("images").asText()), tolerance);
                 assertThat(output.images().getShape().get(0)).isEqualTo(images);
             }
