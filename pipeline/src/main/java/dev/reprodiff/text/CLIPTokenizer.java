@@ -37,7 +37,8 @@ import java.util.regex.Pattern;
  * with the pad token (SD 1.5: {@code <|endoftext|>}), so truncation keeps the end token last. The BPE ids come from:
  * <ol>
  *   <li>clean-up as openai's {@code simple_tokenizer}: {@code html.unescape} twice, strip, every whitespace run to one
- *       space, lower-case;</li>
+ *       space, lower-case (whitespace as the {@code regex} module's {@code \s}, Unicode's White_Space; the strips
+ *       are Python's {@code str.strip}, which also removes U+001C-U+001F at the ends);</li>
  *   <li>the pre-tokenizer regex (case-insensitive): the start and end token literals, the contractions
  *       {@code 's 't 're 've 'm 'll 'd}, runs of letters ({@code \p{L}+}), single digits ({@code \p{N}}), runs of
  *       anything else but whitespace;</li>
@@ -95,7 +96,7 @@ public final class CLIPTokenizer {
         this.unkTokenId = specials.unk() == null ? null : requireId(specials.unk(), "unk_token", source);
         this.modelMaxLength = modelMaxLength;
         this.pattern = Pattern.compile(Pattern.quote(bosToken) + "|" + Pattern.quote(eosToken)
-                + "|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+",
+                + "|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\p{IsWhite_Space}\\p{L}\\p{N}]+",
                 Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     }
 

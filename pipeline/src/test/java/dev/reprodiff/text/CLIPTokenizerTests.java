@@ -43,8 +43,17 @@ class CLIPTokenizerTests {
     @Test
     void cleanUpUnescapesTwiceCollapsesPythonWhitespaceAndLowerCases() {
         assertThat(TextNormalizer.normalize("&amp;lt;B&amp;gt;")).isEqualTo("<b>");
-        assertThat(TextNormalizer.normalize("\u00a0 A\u2003\u3000b\u001c\u0085C\t\n ")).isEqualTo("a b c");
+        assertThat(TextNormalizer.normalize("\u00a0 A\u2003\u3000b\u001c\u0085C\t\n \u001f")).isEqualTo("a b\u001c c");
         assertThat(TextNormalizer.normalize("ÅNGSTRÖM STRASSE ΟΔΟΣ")).isEqualTo("ångström strasse οδος");
+    }
+
+    // Expected values: CPython 3.11 str.lower, whose final sigma follows Unicode's context rule, not word breaks.
+    @Test
+    void lowerCaseIsPythonsIncludingFinalSigmaAndDottedCapitalI() {
+        assertThat(TextNormalizer.lower("ΟΔΟΣ& <|STARTOFTEXT|> ΟΔΟΣ.Α"))
+                .isEqualTo("οδο\u03c2& <|startoftext|> οδο\u03c3.α");
+        assertThat(TextNormalizer.lower("ΑΣ\u0301 b İ")).isEqualTo("α\u03c2\u0301 b i\u0307");
+        assertThat(TextNormalizer.lower("x\u001cΣ")).isEqualTo("x\u001c\u03c3");
     }
 
     @Test
