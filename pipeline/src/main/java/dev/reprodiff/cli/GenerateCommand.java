@@ -116,7 +116,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (trajectory && png) {
             throw new IllegalArgumentException("--trajectory needs a .safetensors --out; a .png holds images only");
         }
-        List<Generator> generators = generators();
+        List<Generator> generators = SeedOptions.generators(seeds);
         int batchSize = batchSize(generators);
         PrintWriter stdout = spec.commandLine().getOut();
         try (DefaultModel.Folder folder = model == null ? DefaultModel.extract() : DefaultModel.Folder.of(model);
@@ -129,7 +129,7 @@ final class GenerateCommand implements Callable<Integer> {
             }
             stdout.printf(Locale.ROOT, "model %s: %s with %s%n", model == null ? "(embedded default)" : model,
                     pipeline.getClass().getSimpleName(), pipeline.scheduler().getClass().getSimpleName());
-            stdout.printf("seed%s %s (%s)%n", generators.size() == 1 ? "" : "s", seedList(generators),
+            stdout.printf("seed%s %s (%s)%n", generators.size() == 1 ? "" : "s", SeedOptions.describe(generators),
                     generators.size() == 1 ? "one generator for the batch of " + batchSize : "one generator per image");
             NDList steps = new NDList();
             Progress progress = new Progress(spec.commandLine().getErr(), System.console() != null);
@@ -189,7 +189,7 @@ final class GenerateCommand implements Callable<Integer> {
         }
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("model", model == null ? "embedded default" : model.toString());
-        metadata.put("seeds", seedList(generators));
+        metadata.put("seeds", SeedOptions.describe(generators));
         metadata.put("generators", generators.size() == 1 ? "one for the batch" : "one per image");
         metadata.put("producer", "reprodiff generate");
         SafeTensors.save(out, tensors, metadata);
@@ -206,17 +206,6 @@ final class GenerateCommand implements Callable<Integer> {
         return rows;
     }
 
-    private List<Generator> generators() {
-        List<Generator> generators = new ArrayList<>();
-        if (seeds.isEmpty()) {
-            Generator generator = new Generator();
-            generator.seed();
-            generators.add(generator);
-        } else {
-            seeds.forEach(seed -> generators.add(Generator.seeded(seed)));
-        }
-        return generators;
-    }
 
     private int batchSize(List<Generator> generators) {
         if (generators.size() == 1) {
@@ -230,9 +219,6 @@ final class GenerateCommand implements Callable<Integer> {
         return generators.size();
     }
 
-    private static String seedList(List<Generator> generators) {
-        return generators.stream().map(g -> Long.toUnsignedString(g.initialSeed())).collect(Collectors.joining(","));
-    }
 
     /** A one-line progress bar on a terminal; silent otherwise. */
     private static final class Progress {

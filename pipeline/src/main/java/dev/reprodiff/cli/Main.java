@@ -7,10 +7,10 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 
-/** The {@code reprodiff} command line: {@code reprodiff noise ...}. */
+/** The {@code reprodiff} command line: {@code reprodiff generate ...}, {@code reprodiff noise ...}. */
 @Command(name = "reprodiff", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Reproducible diffusion pipelines on the JVM: the same seed gives the same numbers as PyTorch.",
-        subcommands = {NoiseCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {GenerateCommand.class, NoiseCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

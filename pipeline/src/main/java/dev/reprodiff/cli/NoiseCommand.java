@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 
 /** {@code reprodiff noise}: the noise torch.randn / torch.rand draws for a seed, written as safetensors. */
 @Command(name = "noise", mixinStandardHelpOptions = true,
@@ -71,7 +70,7 @@ final class NoiseCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--shape has a negative dimension: " + dims);
             }
         }
-        List<Generator> generators = generators();
+        List<Generator> generators = SeedOptions.generators(seeds);
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
             NDArray noise = generators.size() == 1
                     ? draw(generators.get(0), dims, manager)
@@ -79,29 +78,18 @@ final class NoiseCommand implements Callable<Integer> {
             Map<String, String> metadata = new LinkedHashMap<>();
             metadata.put("op", op.name());
             metadata.put("dtype", dtype.name());
-            metadata.put("seeds", seedList(generators));
+            metadata.put("seeds", SeedOptions.describe(generators));
             metadata.put("generators", generators.size() == 1 ? "one for the whole shape" : "one per batch item");
             metadata.put("producer", "reprodiff noise (torch.Generator(\"cpu\") semantics)");
             SafeTensors.save(out, Map.of("noise", noise), metadata);
             double sum = noise.abs().sum().toType(DataType.FLOAT64, false).getDouble();
             spec.commandLine().getOut().printf(Locale.ROOT, "%s %s %s with seed%s %s (%s)%nsum(|noise|) = %.4f%nwrote %s%n",
-                    op, dtype, dims, generators.size() == 1 ? "" : "s", seedList(generators),
+                    op, dtype, dims, generators.size() == 1 ? "" : "s", SeedOptions.describe(generators),
                     metadata.get("generators"), sum, out);
         }
         return 0;
     }
 
-    private List<Generator> generators() {
-        List<Generator> generators = new ArrayList<>();
-        if (seeds.isEmpty()) {
-            Generator generator = new Generator();
-            generator.seed();
-            generators.add(generator);
-        } else {
-            seeds.forEach(seed -> generators.add(Generator.seeded(seed)));
-        }
-        return generators;
-    }
 
     private NDArray draw(Generator generator, Shape dims, NDManager manager) {
         return op == Op.randn
@@ -120,7 +108,4 @@ final class NoiseCommand implements Callable<Integer> {
         return NDArrays.concat(slices);
     }
 
-    private static String seedList(List<Generator> generators) {
-        return generators.stream().map(g -> Long.toUnsignedString(g.initialSeed())).collect(Collectors.joining(","));
-    }
 }

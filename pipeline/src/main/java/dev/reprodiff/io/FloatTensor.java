@@ -12,6 +12,13 @@ import java.util.Objects;
  */
 public record FloatTensor(long[] shape, float[] data) {
 
+    /**
+     * Creates a tensor, checking that the shape holds exactly the data.
+     *
+     * @param shape the dimensions, none negative (copied)
+     * @param data the elements in row-major order (shared)
+     * @throws IllegalArgumentException if a dimension is negative or the shape holds another number of elements
+     */
     public FloatTensor {
         Objects.requireNonNull(shape, "shape");
         Objects.requireNonNull(data, "data");
@@ -29,11 +36,21 @@ public record FloatTensor(long[] shape, float[] data) {
         shape = shape.clone();
     }
 
-    /** A one-dimensional tensor of {@code data}. */
+    /**
+     * A one-dimensional tensor.
+     *
+     * @param data the elements
+     * @return a tensor of shape {@code [data.length]} holding {@code data}
+     */
     public static FloatTensor of(float... data) {
         return new FloatTensor(new long[] {data.length}, data);
     }
 
+    /**
+     * Returns the dimensions.
+     *
+     * @return a copy of the dimensions
+     */
     @Override
     public long[] shape() {
         return shape.clone();

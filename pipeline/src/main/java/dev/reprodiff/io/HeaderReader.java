@@ -23,9 +23,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /** Reads and validates a safetensors header, rejecting everything the reference implementation rejects. */
@@ -56,7 +56,7 @@ final class HeaderReader {
             throw new SafeTensorsException("Not a safetensors file: " + file + " has " + size
                     + " bytes, fewer than the 8 that hold the header length");
         }
-        long headerLength = readFully(channel, 0, Long.BYTES).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        long headerLength = readFully(file, channel, 0, Long.BYTES).order(ByteOrder.LITTLE_ENDIAN).getLong();
         if (headerLength < 0 || headerLength > MAX_HEADER_LENGTH) {
             throw new SafeTensorsException("Invalid header length in " + file + ": "
                     + Long.toUnsignedString(headerLength) + " bytes, over the limit of " + MAX_HEADER_LENGTH);
@@ -65,7 +65,7 @@ final class HeaderReader {
             throw new SafeTensorsException("Invalid header length in " + file + ": " + headerLength
                     + " bytes, but only " + (size - Long.BYTES) + " follow the length field (truncated file?)");
         }
-        String json = decode(readFully(channel, Long.BYTES, (int) headerLength));
+        String json = decode(readFully(file, channel, Long.BYTES, (int) headerLength));
         long dataLength = size - Long.BYTES - headerLength;
         Map<String, String> metadata = new LinkedHashMap<>();
         List<TensorInfo> tensors = new ArrayList<>();
@@ -86,8 +86,10 @@ final class HeaderReader {
         try (JsonParser parser = MAPPER.createParser(json)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 JsonNode node = parser.currentToken() == null ? null : MAPPER.readTree(parser);
+                String found = node == null ? "an empty header"
+                        : node.getNodeType().toString().toLowerCase(Locale.ROOT);
                 throw new SafeTensorsException("Expected a JSON object as the header of " + file + " but found "
-                        + (node == null ? "an empty header" : node.getNodeType().toString().toLowerCase()));
+                        + found);
             }
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
                 String name = parser.currentName();
@@ -98,7 +100,8 @@ final class HeaderReader {
             }
             JsonToken trailing = parser.nextToken();
             if (trailing != null) {
-                throw malformed(parser.currentTokenLocation(), "unexpected " + trailing + " after the header object");
+                throw malformed(parser.currentTokenLocation(), "unexpected '" + parser.getText()
+                        + "' after the end of the header object");
             }
         } catch (JsonProcessingException e) {
             throw malformed(e.getLocation(), e.getOriginalMessage(), e);
@@ -119,8 +122,7 @@ final class HeaderReader {
             throw new SafeTensorsException("Invalid \"" + METADATA_KEY + "\" in " + file
                     + ": expected an object of strings but found " + describe(node));
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> entry = it.next();
+        for (Map.Entry<String, JsonNode> entry : node.properties()) {
             if (!entry.getValue().isTextual()) {
                 throw new SafeTensorsException("Invalid \"" + METADATA_KEY + "\" in " + file + ": the value of \""
                         + entry.getKey() + "\" must be a string but is " + describe(entry.getValue()));
@@ -267,15 +269,15 @@ final class HeaderReader {
     /** A JSON value for a message: itself when short, else its type. */
     private static String describe(JsonNode node) {
         String text = node.toString();
-        return text.length() <= 40 ? text : "a long " + node.getNodeType().toString().toLowerCase();
+        return text.length() <= 40 ? text : "a long " + node.getNodeType().toString().toLowerCase(Locale.ROOT);
     }
 
     /** Exactly {@code length} bytes from {@code position}; the caller has checked that the file holds them. */
-    static ByteBuffer readFully(FileChannel channel, long position, int length) throws IOException {
+    static ByteBuffer readFully(Path file, FileChannel channel, long position, int length) throws IOException {
         ByteBuffer buffer = ByteBuffer.allocate(length);
         while (buffer.hasRemaining()) {
             if (channel.read(buffer, position + buffer.position()) < 0) {
-                throw new SafeTensorsException("File shrank while being read: expected " + length
+                throw new SafeTensorsException(file + " shrank while being read: expected " + length
                         + " bytes at position " + position);
             }
         }

@@ -82,7 +82,8 @@ public final class SafeTensors {
      *
      * <p>DJL 0.36's PyTorch engine has no BF16 or I16 arrays (creating one aborts the JVM), so selecting such a
      * tensor is a {@link SafeTensorsException}; {@link #readFloats} widens BF16 to float32 exactly. A single tensor
-     * must also be smaller than 2 GiB, the most that one mapped buffer and one DJL array can hold.
+     * must also be smaller than 2 GiB, the most that one mapped buffer and one DJL array can hold, and a BOOL tensor
+     * must hold only the bytes 0 and 1.
      *
      * @param file the file to read
      * @param manager the manager that will own the arrays
@@ -124,8 +125,10 @@ public final class SafeTensors {
      * is then renamed over {@code file} (replacing an existing file). Readers see the old file or the new one, never
      * a part; if writing fails, the old file is left as it was and the temporary file is deleted.
      *
-     * <p>The tensors are written in the map's iteration order, header entries and data alike, after the metadata.
-     * The header is padded with spaces to a multiple of 8 bytes, as the reference implementation does.
+     * <p>The header lists the tensors in the map's iteration order, then the metadata, and is padded with spaces to a
+     * multiple of 8 bytes, as the reference implementation writes it; the data follows in the same order. So a file
+     * that the reference implementation wrote, loaded with {@link #load(Path, NDManager)} and saved with its
+     * metadata, keeps its bytes.
      *
      * @param file the file to write
      * @param tensors the arrays by name; dense arrays of a supported dtype, on any device
@@ -213,14 +216,20 @@ public final class SafeTensors {
             checkName(name);
             float[] data = tensor.data();
             entries.add(new SafeTensorsWriter.Entry(name, "F32", tensor.shape(), (long) data.length * Float.BYTES,
-                    channel -> {
-                        ByteBuffer bytes = ByteBuffer.allocate(data.length * Float.BYTES)
-                                .order(ByteOrder.LITTLE_ENDIAN);
-                        bytes.asFloatBuffer().put(data);
-                        SafeTensorsWriter.writeFully(channel, bytes);
-                    }));
+                    channel -> writeFloats(channel, data)));
         });
         SafeTensorsWriter.write(file, entries, metadata == null ? Map.of() : metadata);
+    }
+
+    /** Writes {@code data} little-endian through a small buffer, so that large arrays are not copied whole. */
+    private static void writeFloats(FileChannel channel, float[] data) throws IOException {
+        ByteBuffer chunk = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < data.length; ) {
+            int count = Math.min(data.length - i, chunk.capacity() / Float.BYTES);
+            chunk.clear().asFloatBuffer().put(data, i, count);
+            SafeTensorsWriter.writeFully(channel, chunk.limit(count * Float.BYTES));
+            i += count;
+        }
     }
 
     /** Opens {@code file} for reading; a missing file names itself. */
@@ -300,7 +309,7 @@ public final class SafeTensors {
             throw new SafeTensorsException("Cannot read tensor \"" + tensor.name() + "\" in " + file
                     + " into a Java array: it has " + count + " elements");
         }
-        return HeaderReader.readFully(channel, header.dataStart() + tensor.begin(), (int) tensor.byteLength())
+        return HeaderReader.readFully(file, channel, header.dataStart() + tensor.begin(), (int) tensor.byteLength())
                 .order(ByteOrder.LITTLE_ENDIAN);
     }
 

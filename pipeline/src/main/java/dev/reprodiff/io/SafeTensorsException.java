@@ -11,10 +11,21 @@ public class SafeTensorsException extends IOException {
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates an exception with a message that names the file and what is wrong with it.
+     *
+     * @param message the detail message
+     */
     public SafeTensorsException(String message) {
         super(message);
     }
 
+    /**
+     * Creates an exception with a message that names the file and what is wrong with it, and the error behind it.
+     *
+     * @param message the detail message
+     * @param cause the error that revealed the problem, such as a JSON parser's
+     */
     public SafeTensorsException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -29,23 +29,45 @@ import java.util.stream.LongStream;
 public record SafeTensorsHeader(Path file, long headerLength, long dataLength, Map<String, String> metadata,
                                 List<TensorInfo> tensors) {
 
+    /**
+     * Creates a header; {@link SafeTensors#readHeader(Path)} creates validated ones.
+     *
+     * @param file the file the header was read from
+     * @param headerLength the length of the JSON header in bytes
+     * @param dataLength the length of the data section in bytes
+     * @param metadata the {@code __metadata__} entries (copied, order kept)
+     * @param tensors the tensors in header order (copied)
+     */
     public SafeTensorsHeader {
         Objects.requireNonNull(file, "file");
         metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
         tensors = List.copyOf(tensors);
     }
 
-    /** The position in the file where the data section starts: {@code 8 + headerLength}. */
+    /**
+     * Returns the position in the file where the data section starts.
+     *
+     * @return {@code 8 + headerLength}
+     */
     public long dataStart() {
         return Long.BYTES + headerLength;
     }
 
-    /** The tensor names in header order. */
+    /**
+     * Returns the tensor names.
+     *
+     * @return the names in header order
+     */
     public List<String> names() {
         return tensors.stream().map(TensorInfo::name).collect(Collectors.toUnmodifiableList());
     }
 
-    /** The tensor called {@code name}, if the file has one. */
+    /**
+     * Finds a tensor by name.
+     *
+     * @param name the tensor's name
+     * @return the tensor called {@code name}, or empty if the file has none
+     */
     public Optional<TensorInfo> tensor(String name) {
         return tensors.stream().filter(t -> t.name().equals(name)).findFirst();
     }

@@ -20,18 +20,35 @@ import java.util.Objects;
  */
 public record TensorInfo(String name, DataType dtype, Shape shape, long begin, long end) {
 
+    /**
+     * Creates a tensor description; {@link SafeTensors#readHeader} creates validated ones.
+     *
+     * @param name the tensor's key in the header
+     * @param dtype the element type
+     * @param shape the dimensions
+     * @param begin the offset of the first byte in the data section
+     * @param end the offset just past the last byte in the data section
+     */
     public TensorInfo {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(dtype, "dtype");
         Objects.requireNonNull(shape, "shape");
     }
 
-    /** The number of bytes the tensor occupies, {@code end - begin}. */
+    /**
+     * Returns the number of bytes the tensor occupies.
+     *
+     * @return {@code end - begin}
+     */
     public long byteLength() {
         return end - begin;
     }
 
-    /** The safetensors spelling of {@link #dtype()}, such as {@code "F32"}. */
+    /**
+     * Returns the dtype as the header spells it.
+     *
+     * @return the safetensors name of {@link #dtype()}, such as {@code "F32"}
+     */
     public String dtypeName() {
         return Dtypes.name(dtype);
     }

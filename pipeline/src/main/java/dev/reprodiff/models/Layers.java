@@ -114,7 +114,10 @@ final class Layers {
         return Activation.gelu(x);
     }
 
-    /** {@code nn.SiLU}: {@code x * sigmoid(x)}. */
+    /**
+     * {@code nn.SiLU}: {@code x * sigmoid(x)}. (Written as libtorch 2.7's kernel, {@code x / (1 + exp(-x))}, it
+     * lands measurably further from the reference fixtures, recorded on an older libtorch.)
+     */
     static NDArray silu(NDArray x) {
         return Activation.swish(x, 1f);
     }

@@ -80,7 +80,7 @@ final class ModelWeights {
         }
         NDArray converted = array.toType(DataType.FLOAT32, false);
         converted.setName(name);
-        array.close();   // a float16 checkpoint must not stay in memory beside its float32 copy
+        array.close();
         return converted;
     }
 

@@ -152,9 +152,17 @@ public final class UNet2DModel implements AutoCloseable {
      * checkpoint for that configuration must hold exactly these.
      */
     public static Map<String, Shape> parameterShapes(UNet2DConfig config) {
-        try (NDManager none = NDManager.newBaseManager("PyTorch")) {
-            return new UNet2DModel(config, none).table.shapes();
-        }
+        return new UNet2DModel(config, null).table.shapes();   // declares parameters only: no arrays, no manager
+    }
+
+    /**
+     * The weights by diffusers' parameter names, in {@code state_dict} order: the model's own arrays (do not close
+     * them); {@code SafeTensors.save(file, unet.stateDict(), metadata)} writes a checkpoint diffusers loads.
+     */
+    public Map<String, NDArray> stateDict() {
+        Map<String, NDArray> weights = new LinkedHashMap<>();
+        table.parameters().forEach((name, parameter) -> weights.put(name, parameter.array()));
+        return java.util.Collections.unmodifiableMap(weights);
     }
 
     /** This model's parameter names and shapes, in {@code state_dict} order. */

@@ -1,9 +1,12 @@
 package dev.reprodiff.pipelines;
 
 import ai.djl.ndarray.NDManager;
+import dev.reprodiff.io.ModelIndex;
 import dev.reprodiff.models.UNet2DModel;
 import dev.reprodiff.schedulers.DDIMScheduler;
 import dev.reprodiff.schedulers.Scheduler;
+
+import java.nio.file.Path;
 
 /**
  * diffusers' {@code DDIMPipeline} (Song et al. 2020, "Denoising Diffusion Implicit Models"): unconditional images
@@ -27,11 +30,11 @@ public final class DDIMPipeline extends DiffusionPipeline {
     }
 
     /**
-     * Loads a model folder as a {@code DDIMPipeline} whatever pipeline its {@code model_index.json} names, as diffusers'
-     * {@code DDIMPipeline.from_pretrained}.
+     * Loads a model folder as a {@code DDIMPipeline}, whatever pipeline its {@code model_index.json} names,
+     * as diffusers' {@code DDIMPipeline.from_pretrained} does.
      */
-    public static DDIMPipeline fromPretrained(java.nio.file.Path folder) {
-        return load(dev.reprodiff.io.ModelIndex.read(folder), DDIMPipeline::new);
+    public static DDIMPipeline fromPretrained(Path folder) {
+        return load(ModelIndex.read(folder), DDIMPipeline::new);
     }
 
     /** diffusers' defaults for {@code DDIMPipeline.__call__}: 1 image, 50 steps, eta 0, PIL output. */

@@ -1,8 +1,11 @@
 package dev.reprodiff.pipelines;
 
 import ai.djl.ndarray.NDManager;
+import dev.reprodiff.io.ModelIndex;
 import dev.reprodiff.models.UNet2DModel;
 import dev.reprodiff.schedulers.Scheduler;
+
+import java.nio.file.Path;
 
 /**
  * diffusers' {@code DDPMPipeline} (Ho et al. 2020, "Denoising Diffusion Probabilistic Models"): unconditional
@@ -20,11 +23,11 @@ public final class DDPMPipeline extends DiffusionPipeline {
     }
 
     /**
-     * Loads a model folder as a {@code DDPMPipeline} whatever pipeline its {@code model_index.json} names, as diffusers'
-     * {@code DDPMPipeline.from_pretrained}.
+     * Loads a model folder as a {@code DDPMPipeline}, whatever pipeline its {@code model_index.json} names,
+     * as diffusers' {@code DDPMPipeline.from_pretrained} does.
      */
-    public static DDPMPipeline fromPretrained(java.nio.file.Path folder) {
-        return load(dev.reprodiff.io.ModelIndex.read(folder), DDPMPipeline::new);
+    public static DDPMPipeline fromPretrained(Path folder) {
+        return load(ModelIndex.read(folder), DDPMPipeline::new);
     }
 
     /** diffusers' defaults for {@code DDPMPipeline.__call__}: 1 image, 1000 steps, PIL output. */

@@ -80,6 +80,7 @@ public abstract class DiffusionPipeline implements AutoCloseable {
             throw ConfigException.unsupported(index.folder().resolve("model_index.json").toString(), "unet",
                     unetClass, List.of("UNet2DModel"));
         }
+        index.component("scheduler");
         Scheduler scheduler = Schedulers.fromConfig(index.componentConfig("scheduler"));
         NDManager manager = NDManager.newBaseManager("PyTorch");
         try {
@@ -129,7 +130,8 @@ public abstract class DiffusionPipeline implements AutoCloseable {
     abstract int defaultNumInferenceSteps();
 
     /**
-     * Generates images: {@code x = randn_tensor(shape, generator) * init_noise_sigma}, then for each timestep t,
+     * Generates images: {@code set_timesteps(n)}, {@code x = randn_tensor(shape, generator) * init_noise_sigma},
+     * then for each timestep t,
      * {@code eps = unet(scale_model_input(x, t), t)} and {@code x = step(eps, t, x, eta, generator).prev_sample}.
      * For DDPM and DDIM this is exactly diffusers' {@code DDPMPipeline} and {@code DDIMPipeline}.
      *
@@ -145,22 +147,15 @@ public abstract class DiffusionPipeline implements AutoCloseable {
         Generator generator = options.generator();
         if (generator == null && options.generators() == null) {
             generator = new Generator();
-            generator.seed();   // no generator: fresh randomness, as diffusers' global RNG
+            generator.seed();   // no generator: fresh randomness, as diffusers' global RNG gives
         }
-        StepOptions stepOptions = (options.generators() != null
-                ? StepOptions.defaults().withGenerators(options.generators())
-                : StepOptions.defaults().withGenerator(generator))
-                .withEta(options.eta()).withUseClippedModelOutput(options.useClippedModelOutput());
+        StepOptions stepOptions = stepOptions(options, generator);
         NDManager results = (options.manager() != null ? options.manager() : manager).newSubManager();
         try (NDManager work = manager.newSubManager()) {
-            NDArray sample = options.generators() != null
-                    ? RandomTensors.randnTensor(shape, options.generators(), DataType.FLOAT32, work)
-                    : RandomTensors.randnTensor(shape, generator, DataType.FLOAT32, work);
-            if (scheduler.initNoiseSigma() != 1.0) {
-                sample = sample.mul(scheduler.initNoiseSigma());
-            }
+            // Timesteps first: a sigma scheduler's init_noise_sigma depends on them (as in diffusers' pipelines).
             scheduler.setTimesteps(steps);
             double[] timesteps = scheduler.timesteps();
+            NDArray sample = initialNoise(shape, options.generators(), generator, work);
             for (int i = 0; i < timesteps.length; i++) {
                 double t = timesteps[i];
                 try (NDScope step = new NDScope()) {
@@ -179,6 +174,22 @@ public abstract class DiffusionPipeline implements AutoCloseable {
             results.close();
             throw e;
         }
+    }
+
+    private static StepOptions stepOptions(ImagePipelineOptions options, Generator generator) {
+        StepOptions stepOptions = options.generators() != null
+                ? StepOptions.defaults().withGenerators(options.generators())
+                : StepOptions.defaults().withGenerator(generator);
+        return stepOptions.withEta(options.eta()).withUseClippedModelOutput(options.useClippedModelOutput());
+    }
+
+    /** {@code randn_tensor(shape, generator) * init_noise_sigma}. */
+    private NDArray initialNoise(Shape shape, List<Generator> generators, Generator generator, NDManager work) {
+        NDArray noise = generators != null
+                ? RandomTensors.randnTensor(shape, generators, DataType.FLOAT32, work)
+                : RandomTensors.randnTensor(shape, generator, DataType.FLOAT32, work);
+        double initNoiseSigma = scheduler.initNoiseSigma();
+        return initNoiseSigma == 1.0 ? noise : noise.mul((float) initNoiseSigma);
     }
 
     static ImagePipelineOutput output(OutputType type, NDArray latents, NDManager results) {

@@ -16,7 +16,8 @@ import java.util.Objects;
  * }</pre>
  *
  * @param batchSize the number of images
- * @param generator one generator for the whole batch (noise and every stochastic step), or {@code null}
+ * @param generator one generator for the whole batch (noise and every stochastic step), or {@code null}: then
+ *        the call draws from a new generator seeded from a non-deterministic source (not reproducible)
  * @param generators one generator per image, or {@code null}; image i then equals image 0 of a call with
  *        {@code generators.get(i)} alone
  * @param numInferenceSteps the number of denoising steps, or {@code null} for the pipeline's default

@@ -2,23 +2,31 @@ package dev.reprodiff.pipelines;
 
 import dev.reprodiff.io.ConfigException;
 import dev.reprodiff.io.ConfigFile;
+import dev.reprodiff.schedulers.DDIMScheduler;
+import dev.reprodiff.schedulers.DDPMScheduler;
+import dev.reprodiff.schedulers.DPMSolverMultistepScheduler;
+import dev.reprodiff.schedulers.EulerAncestralDiscreteScheduler;
+import dev.reprodiff.schedulers.EulerDiscreteScheduler;
+import dev.reprodiff.schedulers.PNDMScheduler;
 import dev.reprodiff.schedulers.Scheduler;
 
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
-import java.lang.reflect.Modifier;
-import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Function;
 
-/**
- * Creates the scheduler a config's {@code _class_name} names, as diffusers looks the class up by name: the class
- * {@code dev.reprodiff.schedulers.<name>} and its static {@code fromConfig(ConfigFile)}.
- */
+/** Creates the scheduler a config's {@code _class_name} names, as diffusers looks the class up by that name. */
 public final class Schedulers {
 
-    /** The diffusers scheduler names reprodiff may implement, for the error message. */
-    private static final List<String> KNOWN = List.of("DDPMScheduler", "DDIMScheduler", "PNDMScheduler",
-            "EulerDiscreteScheduler", "EulerAncestralDiscreteScheduler", "DPMSolverMultistepScheduler");
+    private static final Map<String, Function<ConfigFile, Scheduler>> BY_NAME = new LinkedHashMap<>();
+
+    static {
+        BY_NAME.put("DDPMScheduler", DDPMScheduler::fromConfig);
+        BY_NAME.put("DDIMScheduler", DDIMScheduler::fromConfig);
+        BY_NAME.put("PNDMScheduler", PNDMScheduler::fromConfig);
+        BY_NAME.put("EulerDiscreteScheduler", EulerDiscreteScheduler::fromConfig);
+        BY_NAME.put("EulerAncestralDiscreteScheduler", EulerAncestralDiscreteScheduler::fromConfig);
+        BY_NAME.put("DPMSolverMultistepScheduler", DPMSolverMultistepScheduler::fromConfig);
+    }
 
     private Schedulers() {
     }
@@ -34,36 +42,10 @@ public final class Schedulers {
 
     /** The scheduler class {@code name} built from {@code config}, as diffusers' {@code Name.from_config(config)}. */
     public static Scheduler create(String name, ConfigFile config) {
-        Method factory = factory(name);
+        Function<ConfigFile, Scheduler> factory = BY_NAME.get(name);
         if (factory == null) {
-            throw ConfigException.unsupported(config.source(), "_class_name", name,
-                    KNOWN.stream().filter(known -> factory(known) != null).toList());
+            throw ConfigException.unsupported(config.source(), "_class_name", name, BY_NAME.keySet());
         }
-        try {
-            return (Scheduler) factory.invoke(null, name.equals(config.className()) ? config
-                    : config.with(Map.of("_class_name", name)));
-        } catch (InvocationTargetException e) {
-            if (e.getCause() instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            throw new IllegalStateException(name + ".fromConfig failed", e.getCause());
-        } catch (IllegalAccessException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static Method factory(String name) {
-        if (!name.matches("[A-Za-z0-9]+")) {
-            return null;
-        }
-        try {
-            Class<?> type = Class.forName(Scheduler.class.getPackageName() + "." + name);
-            Method method = type.getMethod("fromConfig", ConfigFile.class);
-            boolean usable = Scheduler.class.isAssignableFrom(type) && Modifier.isStatic(method.getModifiers())
-                    && Scheduler.class.isAssignableFrom(method.getReturnType());
-            return usable ? method : null;
-        } catch (ClassNotFoundException | NoSuchMethodException e) {
-            return null;
-        }
+        return factory.apply(name.equals(config.className()) ? config : config.with(Map.of("_class_name", name)));
     }
 }

@@ -279,7 +279,7 @@ public final class StableDiffusionPipeline extends DiffusionPipeline {
         }
         double sigma = scheduler().initNoiseSigma();
         if (sigma != 1.0) {
-            NDArray scaled = latents.mul(sigma);
+            NDArray scaled = latents.mul((float) sigma);   // torch multiplies by the float32 sigma
             latents.close();
             latents = scaled;
         }

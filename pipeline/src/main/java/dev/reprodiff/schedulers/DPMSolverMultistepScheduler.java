@@ -5,6 +5,7 @@ import dev.reprodiff.io.ConfigException;
 import dev.reprodiff.io.ConfigFile;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 
@@ -72,9 +73,11 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
             throw ConfigException.unsupported(config.source(), "solver_order", order,
                     sde ? List.of(1, 2) : List.of(1, 2, 3));
         }
-        if (settings.varianceType() != null) {
+        // diffusers reads variance_type only to split a learned variance off the model output; any other value
+        // (DDPM's "fixed_large" arrives through from_config) changes nothing.
+        if ("learned".equals(settings.varianceType()) || "learned_range".equals(settings.varianceType())) {
             throw ConfigException.unsupported(config.source(), "variance_type", settings.varianceType(),
-                    Collections.singletonList(null));
+                    Arrays.asList(null, "fixed_small", "fixed_small_log", "fixed_large", "fixed_large_log"));
         }
     }
 

@@ -24,7 +24,8 @@ import java.util.List;
  * @param useLuLambdas space the steps uniformly in log-sigma, as Lu et al. do (false)
  * @param finalSigmasType the noise level after the last step ({@code zero})
  * @param lambdaMinClipped the smallest log-SNR lambda the schedule reaches (-infinity: no clipping)
- * @param varianceType whether the model also predicts a variance (none; only none is supported)
+ * @param varianceType whether the model also predicts a variance; "learned" and "learned_range" are not supported,
+ *        other values (a DDPM config's "fixed_large") are ignored as diffusers ignores them
  * @param timestepSpacing how inference timesteps are spread ({@code linspace})
  * @param stepsOffset added to the {@code leading} timesteps (0)
  * @param rescaleBetasZeroSnr rescale the betas to zero terminal SNR (false)

@@ -223,6 +223,13 @@ final class Schedules {
                 }
             }
         }
+        for (long t : ascending) {
+            if (t < 0 || t >= numTrainTimesteps) {
+                throw new IllegalArgumentException("Timestep " + t + " of " + spacing.configValue() + " spacing with "
+                        + n + " steps and steps_offset " + stepsOffset + " is outside the training range [0, "
+                        + numTrainTimesteps + "); use fewer steps or another timestep_spacing");
+            }
+        }
         return reversed(ascending);
     }
 

@@ -85,6 +85,12 @@ class ConfigFileTests {
     }
 
     @Test
+    void readsPythonsInfinityAsDiffusersWritesIt() throws IOException {
+        ConfigFile config = ConfigFile.read(write("scheduler_config.json", "{\"lambda_min_clipped\": -Infinity}"));
+        assertThat(config.get("lambda_min_clipped").asDouble()).isEqualTo(Double.NEGATIVE_INFINITY);
+    }
+
+    @Test
     void withReplacesValuesAndKeepsTheRest() {
         ConfigFile config = ConfigFile.of("memory", Map.of("beta_start", 0.1, "clip_sample", true));
         ConfigFile changed = config.with(Map.of("clip_sample", false));

@@ -148,6 +148,19 @@ class SafeTensorsTests {
         }
 
         @Test
+        void savesFloatsLargerThanTheWriteBuffer() throws IOException {
+            float[] values = new float[100_003];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = i * 0.5f - 7;
+            }
+            Path file = dir.resolve("large.safetensors");
+            SafeTensors.saveFloats(file, Map.of("v", new FloatTensor(new long[] {1, 100_003}, values)), null);
+
+            assertThat(Files.size(file)).isEqualTo(SafeTensors.readHeader(file).dataStart() + 400_012);
+            assertThat(SafeTensors.readFloats(file, "v")).containsExactly(values);
+        }
+
+        @Test
         void widensFloat16LikeTheEngineForAllBitPatterns() throws IOException {
             Path file = dir.resolve("f16.safetensors");
             ByteBuffer halves = ByteBuffer.allocateDirect(65536 * 2).order(ByteOrder.nativeOrder());
@@ -368,7 +381,7 @@ class SafeTensorsTests {
         private static final String F32_4 = "{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}";
 
         @Test
-        void missingFile() {
+        void namesAMissingFile() {
             Path file = dir.resolve("missing.safetensors");
 
             assertThatThrownBy(() -> SafeTensors.readHeader(file))
@@ -382,7 +395,7 @@ class SafeTensorsTests {
         }
 
         @Test
-        void shorterThanTheLengthField() throws IOException {
+        void rejectsAFileShorterThanTheLengthField() throws IOException {
             Path file = raw(new byte[5]);
 
             assertFails(file, "Not a safetensors file: " + file + " has 5 bytes, fewer than the 8 that hold the "
@@ -391,7 +404,7 @@ class SafeTensorsTests {
 
         @ParameterizedTest
         @ValueSource(longs = {-1, 100_000_001, Long.MAX_VALUE})
-        void absurdHeaderLength(long length) throws IOException {
+        void rejectsAnAbsurdHeaderLength(long length) throws IOException {
             Path file = raw(concat(lengthField(length), "{}".getBytes(StandardCharsets.UTF_8)));
 
             assertFails(file, "Invalid header length in " + file + ": " + Long.toUnsignedString(length)
@@ -399,7 +412,7 @@ class SafeTensorsTests {
         }
 
         @Test
-        void headerLongerThanTheFile() throws IOException {
+        void rejectsAHeaderLongerThanTheFile() throws IOException {
             Path file = raw(concat(lengthField(500), new byte[92]));
 
             assertFails(file, "Invalid header length in " + file + ": 500 bytes, but only 92 follow the length "
@@ -407,7 +420,7 @@ class SafeTensorsTests {
         }
 
         @Test
-        void headerNotUtf8() throws IOException {
+        void rejectsAHeaderThatIsNotUtf8() throws IOException {
             byte[] json = "{\"a\":1}".getBytes(StandardCharsets.UTF_8);
             json[3] = (byte) 0xff;
             Path file = raw(concat(lengthField(json.length), json));
@@ -416,7 +429,7 @@ class SafeTensorsTests {
         }
 
         @Test
-        void malformedJson() throws IOException {
+        void reportsWhereTheJsonIsMalformed() throws IOException {
             Path file = write("{\"a\": {\"dtype\": \"F32\",}}", new byte[0]);
 
             assertFails(file, "Malformed JSON in the header of " + file + " at line 1, column 23: Unexpected "
@@ -424,15 +437,15 @@ class SafeTensorsTests {
         }
 
         @Test
-        void contentAfterTheHeaderObject() throws IOException {
+        void rejectsContentAfterTheHeaderObject() throws IOException {
             Path file = write("{}{}", new byte[0]);
 
-            assertFails(file, "Malformed JSON in the header of " + file + " at line 1, column 3: unexpected "
-                    + "START_OBJECT after the header object");
+            assertFails(file, "Malformed JSON in the header of " + file + " at line 1, column 3: unexpected '{' "
+                    + "after the end of the header object");
         }
 
         @Test
-        void headerNotAnObject() throws IOException {
+        void rejectsAHeaderThatIsNotAnObject() throws IOException {
             Path array = write("[1, 2]", new byte[0]);
             Path empty = raw(lengthField(0));
 
@@ -441,14 +454,14 @@ class SafeTensorsTests {
         }
 
         @Test
-        void duplicateTensor() throws IOException {
+        void rejectsADuplicateTensor() throws IOException {
             Path file = write("{\"a\":" + F32_4 + ",\"a\":" + F32_4 + "}", new byte[16]);
 
             assertFails(file, "Duplicate key \"a\" in the header of " + file);
         }
 
         @Test
-        void duplicateFieldInATensor() throws IOException {
+        void rejectsADuplicateFieldInATensor() throws IOException {
             Path file = write("{\"a\":{\"dtype\":\"F32\",\"dtype\":\"F16\",\"shape\":[4],\"data_offsets\":[0,16]}}",
                     new byte[16]);
 
@@ -459,7 +472,7 @@ class SafeTensorsTests {
         }
 
         @Test
-        void tensorEntryNotAnObject() throws IOException {
+        void rejectsATensorEntryThatIsNotAnObject() throws IOException {
             Path file = write("{\"a\":\"F32\"}", new byte[0]);
 
             assertFails(file, "Invalid tensor \"a\" in " + file + ": expected an object with \"dtype\", \"shape\" "
@@ -468,7 +481,7 @@ class SafeTensorsTests {
 
         @ParameterizedTest
         @ValueSource(strings = {"dtype", "shape", "data_offsets"})
-        void missingField(String field) throws IOException {
+        void namesAMissingField(String field) throws IOException {
             String entry = F32_4.replace("\"" + field + "\":", "\"other\":");
             Path file = write("{\"a\":" + entry + "}", new byte[16]);
 
@@ -476,7 +489,7 @@ class SafeTensorsTests {
         }
 
         @Test
-        void mistypedFields() throws IOException {
+        void rejectsMistypedFields() throws IOException {
             Path dtype = write("{\"a\":" + F32_4.replace("\"F32\"", "32") + "}", new byte[16]);
             Path shape = write("{\"a\":" + F32_4.replace("[4]", "\"4\"") + "}", new byte[16]);
             Path fractional = write("{\"a\":" + F32_4.replace("[4]", "[4.0]") + "}", new byte[16]);
@@ -496,14 +509,14 @@ class SafeTensorsTests {
         }
 
         @Test
-        void negativeDimension() throws IOException {
+        void rejectsANegativeDimension() throws IOException {
             Path file = write("{\"a\":" + F32_4.replace("[4]", "[-2,-2]") + "}", new byte[16]);
 
             assertFails(file, "Invalid tensor \"a\" in " + file + ": negative dimension in shape [-2, -2]");
         }
 
         @Test
-        void unknownDtype() throws IOException {
+        void listsTheSupportedDtypesForAnUnknownOne() throws IOException {
             Path file = write("{\"a\":" + F32_4.replace("F32", "F8_E4M3") + "}", new byte[16]);
 
             assertFails(file, "Invalid tensor \"a\" in " + file + ": unsupported dtype \"F8_E4M3\"; supported "
@@ -512,7 +525,7 @@ class SafeTensorsTests {
 
         @ParameterizedTest
         @ValueSource(strings = {"[16,0]", "[-16,0]", "[0]", "[0,16,32]"})
-        void offsetsNotBeginEnd(String offsets) throws IOException {
+        void rejectsOffsetsThatAreNotBeginEnd(String offsets) throws IOException {
             Path file = write("{\"a\":" + F32_4.replace("[0,16]", offsets) + "}", new byte[16]);
 
             assertFails(file, "Invalid tensor \"a\" in " + file + ": \"data_offsets\" must be [begin, end] with "
@@ -520,7 +533,7 @@ class SafeTensorsTests {
         }
 
         @Test
-        void byteLengthDoesNotMatchShape() throws IOException {
+        void rejectsAByteLengthThatDoesNotMatchTheShape() throws IOException {
             Path file = write("{\"a\":" + F32_4.replace("[4]", "[2,3]") + "}", new byte[16]);
             Path overflow = write("{\"a\":" + F32_4.replace("[4]", "[4611686018427387904,4]") + "}", new byte[16]);
 
@@ -531,7 +544,7 @@ class SafeTensorsTests {
         }
 
         @Test
-        void truncatedData() throws IOException {
+        void namesTheTensorThatATruncatedFileCutsOff() throws IOException {
             Path file = write("{\"a\":" + F32_4 + ",\"b\":" + F32_4.replace("[0,16]", "[16,32]") + "}",
                     new byte[20]);
 
@@ -540,7 +553,7 @@ class SafeTensorsTests {
         }
 
         @Test
-        void overlappingTensors() throws IOException {
+        void namesBothOverlappingTensors() throws IOException {
             Path file = write("{\"a\":" + F32_4.replace("[0,16]", "[8,24]") + ",\"b\":" + F32_4 + "}",
                     new byte[24]);
 
@@ -549,7 +562,7 @@ class SafeTensorsTests {
         }
 
         @Test
-        void gaps() throws IOException {
+        void rejectsBytesThatBelongToNoTensor() throws IOException {
             String a = "\"a\":" + F32_4.replace("[0,16]", "[4,20]");
             String b = "\"b\":" + F32_4.replace("[0,16]", "[24,40]");
             Path before = write("{" + a + "}", new byte[20]);
@@ -569,7 +582,7 @@ class SafeTensorsTests {
         }
 
         @Test
-        void invalidMetadata() throws IOException {
+        void rejectsMetadataThatIsNotAStringMap() throws IOException {
             Path number = write("{\"__metadata__\":{\"format\":\"pt\",\"epoch\":3}}", new byte[0]);
             Path list = write("{\"__metadata__\":[\"pt\"]}", new byte[0]);
 
@@ -580,7 +593,7 @@ class SafeTensorsTests {
         }
 
         @Test
-        void booleanThatIsNeitherZeroNorOne() throws IOException {
+        void rejectsABooleanThatIsNeitherZeroNorOne() throws IOException {
             Path file = write("{\"m\":{\"dtype\":\"BOOL\",\"shape\":[3],\"data_offsets\":[0,3]}}",
                     new byte[] {1, 0, 2});
 

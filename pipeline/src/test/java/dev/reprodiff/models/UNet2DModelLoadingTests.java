@@ -3,10 +3,12 @@ package dev.reprodiff.models;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reprodiff.io.ConfigException;
+import dev.reprodiff.random.Generator;
 import dev.reprodiff.testing.FixtureFiles;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -138,6 +140,23 @@ class UNet2DModelLoadingTests {
                 .isInstanceOf(WeightsException.class)
                 .hasMessageEndingWith("\n  1 shape mismatch: conv_out.weight: expected (3, 4, 3, 3) but the file"
                         + " has (3, 4, 1, 1)");
+    }
+
+    @Test
+    void halfPrecisionWeightsAreLoadedAsFloat32() throws IOException {
+        NDArray sample = new Generator().manualSeed(0).randn(manager, new Shape(1, 3, 8, 8));
+        NDArray reference;
+        try (UNet2DModel unet = UNet2DModel.fromPretrained(folder, manager)) {
+            reference = unet.forward(sample, 10);
+        }
+        editWeights(weights -> weights.replaceAll((name, array) -> array.toType(DataType.FLOAT16, false)));
+
+        try (UNet2DModel unet = UNet2DModel.fromPretrained(folder, manager)) {
+            NDArray output = unet.forward(sample, 10);
+
+            assertThat(output.getDataType()).isEqualTo(DataType.FLOAT32);
+            assertThat(FixtureFiles.linf(output, reference)).isLessThan(1e-2);
+        }
     }
 
     @Test

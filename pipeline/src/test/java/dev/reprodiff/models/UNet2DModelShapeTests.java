@@ -14,7 +14,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,8 +69,7 @@ class UNet2DModelShapeTests {
         JsonNode root = new ObjectMapper().readTree(file.toFile());
         JsonNode shapes = root.has("shapes") ? root.get("shapes") : root;
         Map<String, Shape> result = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = shapes.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> entry = it.next();
+        for (Map.Entry<String, JsonNode> entry : shapes.properties()) {
             List<Long> dims = new ArrayList<>();
             entry.getValue().forEach(d -> dims.add(d.asLong()));
             result.put(entry.getKey(), new Shape(dims.stream().mapToLong(Long::longValue).toArray()));

@@ -11,6 +11,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -111,6 +113,24 @@ class DiffusionPipelineTests {
         }
     }
 
+    /** Every scheduler reprodiff has runs in the loop, with its step-to-step state surviving the step scopes. */
+    @ParameterizedTest
+    @ValueSource(strings = {"DDPMScheduler", "DDIMScheduler", "PNDMScheduler", "EulerDiscreteScheduler",
+            "EulerAncestralDiscreteScheduler", "DPMSolverMultistepScheduler"})
+    void everySchedulerRunsInTheLoopReproducibly(String name) {
+        try (DiffusionPipeline real = DDPMPipeline.fromPretrained(TINY)) {
+            real.setScheduler(Schedulers.create(name, real.scheduler().config()));
+            ImagePipelineOptions options = DDPMPipeline.options().numInferenceSteps(5).batchSize(2)
+                    .outputType(OutputType.NP);
+            try (ImagePipelineOutput first = real.call(options.generator(new Generator().manualSeed(9)));
+                 ImagePipelineOutput second = real.call(options.generator(new Generator().manualSeed(9)))) {
+                assertThat(first.images().getShape()).isEqualTo(new Shape(2, 8, 8, 3));
+                assertThat(first.latents().isNaN().any().getBoolean()).isFalse();
+                assertThat(FixtureFiles.linf(first.images(), second.images())).isZero();
+            }
+        }
+    }
+
     @Test
     void generatorListOfTheWrongLengthNamesBothNumbers() {
         ImagePipelineOptions options = DDPMPipeline.options().numInferenceSteps(2).batchSize(3)
@@ -151,6 +171,34 @@ class DiffusionPipelineTests {
         assertThatThrownBy(() -> DiffusionPipeline.fromPretrained(empty))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith("Not a diffusers model folder: " + empty + " has no model_index.json.");
+    }
+
+    @Test
+    void unsupportedSchedulerClassNamesTheSupportedOnes(@TempDir Path folder) throws IOException {
+        Files.writeString(folder.resolve("model_index.json"), "{\"_class_name\": \"DDPMPipeline\","
+                + " \"unet\": [\"diffusers\", \"UNet2DModel\"],"
+                + " \"scheduler\": [\"diffusers\", \"LMSDiscreteScheduler\"]}");
+        Files.createDirectories(folder.resolve("scheduler"));
+        Files.writeString(folder.resolve("scheduler/scheduler_config.json"),
+                "{\"_class_name\": \"LMSDiscreteScheduler\", \"num_train_timesteps\": 1000}");
+
+        assertThatThrownBy(() -> DiffusionPipeline.fromPretrained(folder))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("Unsupported value \"LMSDiscreteScheduler\" for \"_class_name\" in "
+                        + folder.resolve("scheduler/scheduler_config.json") + "; supported values: \"DDPMScheduler\","
+                        + " \"DDIMScheduler\", \"PNDMScheduler\", \"EulerDiscreteScheduler\","
+                        + " \"EulerAncestralDiscreteScheduler\", \"DPMSolverMultistepScheduler\"");
+    }
+
+    @Test
+    void missingSchedulerComponentIsNamed(@TempDir Path folder) throws IOException {
+        Files.writeString(folder.resolve("model_index.json"), "{\"_class_name\": \"DDPMPipeline\","
+                + " \"unet\": [\"diffusers\", \"UNet2DModel\"]}");
+
+        assertThatThrownBy(() -> DiffusionPipeline.fromPretrained(folder))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("The pipeline in " + folder + " has no \"scheduler\" component; model_index.json"
+                        + " lists [unet]");
     }
 
     @Test
