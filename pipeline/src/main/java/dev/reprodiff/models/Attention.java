@@ -4,9 +4,17 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * diffusers' {@code Attention} as the UNet2D blocks build it ({@code _from_deprecated_attn_block}): spatial
- * self-attention over the H*W positions with an optional group norm, a residual connection and an output rescale,
- * computed as {@code AttnProcessor} does (scores in float32, softmax over the keys).
+ * diffusers' {@code Attention}, computed as {@code AttnProcessor} does (scores in float32, softmax over the keys), in
+ * the two forms the models build:
+ * <ul>
+ * <li>spatial self-attention over the H*W positions of an (N, C, H, W) map, with an optional group norm, biased
+ * projections, a residual connection and an output rescale ({@code _from_deprecated_attn_block}: UNet2D's attention
+ * blocks and the VAE's mid block), {@link #forward(NDArray)};</li>
+ * <li>sequence attention as {@code BasicTransformerBlock} builds it ({@code attn1}, {@code attn2}): queries from
+ * (N, L, query_dim), keys and values from the same sequence or from {@code encoder_hidden_states}
+ * (N, S, cross_attention_dim), bias-free {@code to_q/to_k/to_v}, no norm and no residual,
+ * {@link #forward(NDArray, NDArray)}.</li>
+ * </ul>
  */
 final class Attention {
 
@@ -20,22 +28,42 @@ final class Attention {
     private final double rescaleOutputFactor;
 
     /**
+     * The spatial form.
+     *
      * @param normGroups groups of the input group norm, or {@code null} for none
      */
     Attention(ParameterTable.Scope scope, int channels, int headDim, Integer normGroups, double eps,
               double rescaleOutputFactor) {
-        this.heads = channels / headDim;
-        this.scale = Math.pow(headDim, -0.5);
-        this.rescaleOutputFactor = rescaleOutputFactor;
-        groupNorm = normGroups == null ? null
-                : new Layers.GroupNorm(scope.child("group_norm"), normGroups, channels, eps);
-        int inner = heads * headDim;
-        toQ = new Layers.Linear(scope.child("to_q"), channels, inner);
-        toK = new Layers.Linear(scope.child("to_k"), channels, inner);
-        toV = new Layers.Linear(scope.child("to_v"), channels, inner);
-        toOut = new Layers.Linear(scope.child("to_out").child("0"), inner, channels);
+        this(scope, channels, channels, channels / headDim, headDim, true,
+                normGroups == null ? null : new Layers.GroupNorm(scope.child("group_norm"), normGroups, channels, eps),
+                rescaleOutputFactor);
     }
 
+    private Attention(ParameterTable.Scope scope, int queryDim, int keyValueDim, int heads, int headDim,
+                      boolean qkvBias, Layers.GroupNorm groupNorm, double rescaleOutputFactor) {
+        this.heads = heads;
+        this.scale = Math.pow(headDim, -0.5);
+        this.rescaleOutputFactor = rescaleOutputFactor;
+        this.groupNorm = groupNorm;
+        int inner = heads * headDim;
+        toQ = new Layers.Linear(scope.child("to_q"), queryDim, inner, qkvBias);
+        toK = new Layers.Linear(scope.child("to_k"), keyValueDim, inner, qkvBias);
+        toV = new Layers.Linear(scope.child("to_v"), keyValueDim, inner, qkvBias);
+        toOut = new Layers.Linear(scope.child("to_out").child("0"), inner, queryDim);
+    }
+
+    /**
+     * The sequence form of {@code BasicTransformerBlock}: {@code heads} heads of {@code headDim} channels.
+     *
+     * @param crossAttentionDim channels of the key/value sequence, or {@code null} for self-attention
+     */
+    static Attention forTransformer(ParameterTable.Scope scope, int queryDim, Integer crossAttentionDim, int heads,
+                                    int headDim) {
+        return new Attention(scope, queryDim, crossAttentionDim == null ? queryDim : crossAttentionDim, heads,
+                headDim, false, null, 1.0);
+    }
+
+    /** Spatial self-attention of an (N, C, H, W) map, plus the input, divided by the rescale factor. */
     NDArray forward(NDArray input) {
         Shape shape = input.getShape();
         long batch = shape.get(0);
@@ -45,15 +73,33 @@ final class Attention {
             hidden = groupNorm.forward(hidden);
         }
         hidden = hidden.transpose(0, 2, 1);                               // (B, HW, C)
-        NDArray query = headsToBatch(toQ.forward(hidden));
-        NDArray key = headsToBatch(toK.forward(hidden));
-        NDArray value = headsToBatch(toV.forward(hidden));
-        // scores = scale * q k^T (baddbmm with beta 0), softmax over keys
-        NDArray probs = query.batchMatMul(key.transpose(0, 2, 1)).mul(scale).softmax(-1);
-        NDArray attended = batchToHeads(probs.batchMatMul(value), batch);
-        NDArray output = toOut.forward(attended).transpose(0, 2, 1).reshape(shape);
+        NDArray output = forward(hidden, null).transpose(0, 2, 1).reshape(shape);
         output = output.add(input);
         return rescaleOutputFactor == 1.0 ? output : output.div(rescaleOutputFactor);
+    }
+
+    /**
+     * Attention of the (B, L, query_dim) sequence {@code hidden} to {@code context} (B, S, kv_dim), or to itself when
+     * {@code context} is {@code null}; returns (B, L, query_dim) after {@code to_out}.
+     */
+    NDArray forward(NDArray hidden, NDArray context) {
+        NDArray keyValue = context == null ? hidden : context;
+        long batch = hidden.getShape().get(0);
+        NDArray query = headsToBatch(toQ.forward(hidden));
+        NDArray key = headsToBatch(toK.forward(keyValue));
+        NDArray value = headsToBatch(toV.forward(keyValue));
+        // scores = scale * q k^T (baddbmm with beta 0), softmax over keys. The (B * heads, L, S) scores are the
+        // largest arrays of a UNet step (1 GiB per attention at SD's 64x64 latents), so they are scaled in place
+        // and freed as soon as they are used.
+        NDArray scores = query.batchMatMul(key.transpose(0, 2, 1));
+        if (scale != 1.0) {
+            scores.muli(scale);
+        }
+        NDArray probs = scores.softmax(-1);
+        scores.close();
+        NDArray attended = probs.batchMatMul(value);
+        probs.close();
+        return toOut.forward(batchToHeads(attended, batch));
     }
 
     /** (B, L, heads * d) to (B * heads, L, d). */

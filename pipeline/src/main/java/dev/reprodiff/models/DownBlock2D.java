@@ -34,18 +34,43 @@ final class DownBlock2D {
                 ? new Downsample2D(scope.child("downsamplers").child("0"), out, config.downsamplePadding()) : null;
     }
 
-    /** Runs the block and appends its outputs to {@code outputStates}. */
+    /**
+     * A plain {@code DownBlock2D} (UNet2DConditionModel) or {@code DownEncoderBlock2D} (the VAE encoder, whose
+     * resnets have no time embedding).
+     *
+     * @param downsamplePadding the downsampling convolution's padding, or {@code null} for no downsampling
+     */
+    DownBlock2D(ParameterTable.Scope scope, ResnetBlock2D.Settings settings, int layers, int in, int out,
+                Integer downsamplePadding) {
+        for (int i = 0; i < layers; i++) {
+            resnets.add(new ResnetBlock2D(scope.child("resnets").child(Integer.toString(i)), i == 0 ? in : out, out,
+                    settings, 1.0));
+        }
+        downsampler = downsamplePadding == null ? null
+                : new Downsample2D(scope.child("downsamplers").child("0"), out, downsamplePadding);
+    }
+
+    /** Runs the block and appends its outputs to {@code outputStates} ({@code null}: keep none). */
     NDArray forward(NDArray hidden, NDArray temb, List<NDArray> outputStates) {
         for (int i = 0; i < resnets.size(); i++) {
-            hidden = resnets.get(i).forward(hidden, temb);
+            ResnetBlock2D resnet = resnets.get(i);
+            NDArray input = hidden;
+            hidden = Scoped.keep(() -> resnet.forward(input, temb));
             if (!attentions.isEmpty()) {
-                hidden = attentions.get(i).forward(hidden);
+                Attention attention = attentions.get(i);
+                NDArray resnetOutput = hidden;
+                hidden = Scoped.keep(() -> attention.forward(resnetOutput));
             }
-            outputStates.add(hidden);
+            if (outputStates != null) {
+                outputStates.add(hidden);
+            }
         }
         if (downsampler != null) {
-            hidden = downsampler.forward(hidden);
-            outputStates.add(hidden);
+            NDArray input = hidden;
+            hidden = Scoped.keep(() -> downsampler.forward(input));
+            if (outputStates != null) {
+                outputStates.add(hidden);
+            }
         }
         return hidden;
     }

@@ -39,12 +39,18 @@ final class Layers {
         private final Parameter bias;
 
         Linear(ParameterTable.Scope scope, long in, long out) {
+            this(scope, in, out, true);
+        }
+
+        /** {@code nn.Linear(in, out, bias=bias)}: attention's {@code to_q/to_k/to_v} have no bias in SD. */
+        Linear(ParameterTable.Scope scope, long in, long out, boolean bias) {
             this.weight = scope.declare("weight", out, in);
-            this.bias = scope.declare("bias", out);
+            this.bias = bias ? scope.declare("bias", out) : null;
         }
 
         NDArray forward(NDArray x) {
-            return ai.djl.nn.core.Linear.linear(x, weight.array(), bias.array()).singletonOrThrow();
+            return ai.djl.nn.core.Linear.linear(x, weight.array(), bias == null ? null : bias.array())
+                    .singletonOrThrow();
         }
     }
 

@@ -1,14 +1,12 @@
 package dev.reprodiff.models;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.reprodiff.io.SafeTensors;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,23 +22,18 @@ final class ModelWeights {
 
     /**
      * Every tensor of a safetensors file by name, in file order, on {@code manager}. The only place that reads
-     * weight files, so that the project's own reader can replace DJL's here alone.
+     * weight files. The project's own reader maps the file and copies one tensor at a time into engine memory, so
+     * loading a checkpoint of several GiB needs no more heap than its header.
      */
     static Map<String, NDArray> readSafetensors(Path file, NDManager manager) {
-        NDList tensors;
-        try (InputStream in = Files.newInputStream(file)) {
-            tensors = NDList.decode(manager, in);
+        try {
+            return SafeTensors.load(file, manager);
         } catch (NoSuchFileException e) {
             throw new WeightsException("Weights file not found: " + file, e);
         } catch (IOException | RuntimeException e) {
             throw new WeightsException("Cannot read weights file " + file + " as safetensors (truncated or"
                     + " corrupt?): " + e, e);
         }
-        Map<String, NDArray> byName = new LinkedHashMap<>();
-        for (NDArray tensor : tensors) {
-            byName.put(tensor.getName(), tensor);
-        }
-        return byName;
     }
 
     /**
@@ -106,6 +99,38 @@ final class ModelWeights {
         if (!items.isEmpty()) {
             message.append("\n  ").append(items.size()).append(' ').append(what).append(": ")
                     .append(String.join(", ", items));
+        }
+    }
+
+    /**
+     * Weights for every declared parameter drawn from {@code generator}, in declaration order: uniform in
+     * ±1/sqrt(fan_in) as PyTorch's default initialisation bounds them, norms (modules whose weight is a vector) at
+     * identity. One parameter at a time passes through the heap.
+     */
+    static Map<String, NDArray> random(Map<String, Shape> shapes, dev.reprodiff.random.Generator generator,
+                                       NDManager manager) {
+        Map<String, NDArray> weights = new LinkedHashMap<>();
+        shapes.forEach((name, shape) -> weights.put(name, randomWeight(name, shape, shapes, generator, manager)));
+        return weights;
+    }
+
+    private static NDArray randomWeight(String name, Shape shape, Map<String, Shape> shapes,
+                                        dev.reprodiff.random.Generator generator, NDManager manager) {
+        String module = name.substring(0, name.lastIndexOf('.'));
+        Shape weight = shapes.get(module + ".weight");
+        if (weight.dimension() == 1) {
+            return name.endsWith(".weight") ? manager.ones(shape) : manager.zeros(shape);
+        }
+        double bound = 1 / Math.sqrt((double) weight.size() / weight.get(0));
+        float[] values = generator.rand(new float[Math.toIntExact(shape.size())]);
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) ((2 * values[i] - 1) * bound);
+        }
+        // DJL's PyTorch engine wraps the direct buffer it copies the array into (torch::from_blob) and keeps it
+        // reachable: a model's worth of weights would pile up in direct memory, capped at -Xmx by default. A native
+        // copy lets the buffer go.
+        try (NDArray wrapped = manager.create(values, shape)) {
+            return wrapped.duplicate();
         }
     }
 

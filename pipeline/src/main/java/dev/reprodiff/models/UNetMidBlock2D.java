@@ -26,11 +26,20 @@ final class UNetMidBlock2D {
         second = new ResnetBlock2D(scope.child("resnets").child("1"), channels, channels, config, scale);
     }
 
+    /**
+     * The VAE's mid block ({@code UNetMidBlock2D} with {@code temb_channels=None}, {@code add_attention=True}):
+     * one-head attention over all channels with a group norm of the resnets' groups and eps.
+     */
+    UNetMidBlock2D(ParameterTable.Scope scope, int channels, ResnetBlock2D.Settings settings) {
+        attention = new Attention(scope.child("attentions").child("0"), channels, channels, settings.groups(),
+                settings.eps(), 1.0);
+        first = new ResnetBlock2D(scope.child("resnets").child("0"), channels, channels, settings, 1.0);
+        second = new ResnetBlock2D(scope.child("resnets").child("1"), channels, channels, settings, 1.0);
+    }
+
     NDArray forward(NDArray hidden, NDArray temb) {
-        hidden = first.forward(hidden, temb);
-        if (attention != null) {
-            hidden = attention.forward(hidden);
-        }
-        return second.forward(hidden, temb);
+        NDArray afterFirst = Scoped.keep(() -> first.forward(hidden, temb));
+        NDArray afterAttention = attention == null ? afterFirst : Scoped.keep(() -> attention.forward(afterFirst));
+        return Scoped.keep(() -> second.forward(afterAttention, temb));
     }
 }

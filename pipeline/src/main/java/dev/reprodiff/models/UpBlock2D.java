@@ -40,15 +40,46 @@ final class UpBlock2D {
         upsampler = addUpsample ? new Upsample2D(scope.child("upsamplers").child("0"), out) : null;
     }
 
+    /** A plain {@code UpBlock2D} as UNet2DConditionModel builds it. */
+    UpBlock2D(ParameterTable.Scope scope, ResnetBlock2D.Settings settings, int layers, int in, int out, int prevOut,
+              boolean addUpsample) {
+        for (int i = 0; i < layers; i++) {
+            int skip = i == layers - 1 ? in : out;
+            int resnetIn = i == 0 ? prevOut : out;
+            resnets.add(new ResnetBlock2D(scope.child("resnets").child(Integer.toString(i)), resnetIn + skip, out,
+                    settings, 1.0));
+        }
+        upsampler = addUpsample ? new Upsample2D(scope.child("upsamplers").child("0"), out) : null;
+    }
+
+    /** The number of skip connections the block consumes: one per resnet. */
+    int numResnets() {
+        return resnets.size();
+    }
+
     /** Runs the block, taking one skip connection per resnet from the end of {@code skips}. */
     NDArray forward(NDArray hidden, Deque<NDArray> skips, NDArray temb) {
+        return forward(hidden, skips, temb, null);
+    }
+
+    /**
+     * As {@link #forward(NDArray, Deque, NDArray)}, upsampling to {@code upsampleSize} (height, width) rather than
+     * by 2 when it is not {@code null}.
+     */
+    NDArray forward(NDArray hidden, Deque<NDArray> skips, NDArray temb, long[] upsampleSize) {
         for (int i = 0; i < resnets.size(); i++) {
-            hidden = NDArrays.concat(new ai.djl.ndarray.NDList(hidden, skips.removeLast()), 1);
-            hidden = resnets.get(i).forward(hidden, temb);
+            ResnetBlock2D resnet = resnets.get(i);
+            NDArray input = hidden;
+            NDArray skip = skips.removeLast();
+            hidden = Scoped.keep(() -> resnet.forward(NDArrays.concat(new ai.djl.ndarray.NDList(input, skip), 1),
+                    temb));
             if (!attentions.isEmpty()) {
-                hidden = attentions.get(i).forward(hidden);
+                Attention attention = attentions.get(i);
+                NDArray resnetOutput = hidden;
+                hidden = Scoped.keep(() -> attention.forward(resnetOutput));
             }
         }
-        return upsampler == null ? hidden : upsampler.forward(hidden);
+        NDArray last = hidden;
+        return upsampler == null ? hidden : Scoped.keep(() -> upsampler.forward(last, upsampleSize));
     }
 }

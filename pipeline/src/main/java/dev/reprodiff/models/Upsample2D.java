@@ -15,9 +15,17 @@ final class Upsample2D {
     }
 
     NDArray forward(NDArray x) {
+        return forward(x, null);
+    }
+
+    /**
+     * Nearest-neighbour upsampling to {@code outputSize} (height, width), or by 2 when it is {@code null}, as
+     * {@code F.interpolate(x, size=output_size, mode="nearest")}; then the convolution.
+     */
+    NDArray forward(NDArray x, long[] outputSize) {
         Shape shape = x.getShape();
-        NDArray upsampled = x.getNDArrayInternal()
-                .interpolation(new long[] {shape.get(2) * 2, shape.get(3) * 2}, NEAREST, false);
+        long[] size = outputSize != null ? outputSize : new long[] {shape.get(2) * 2, shape.get(3) * 2};
+        NDArray upsampled = x.getNDArrayInternal().interpolation(size, NEAREST, false);
         return conv.forward(upsampled);
     }
 }

@@ -19,9 +19,11 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * An unconditional image pipeline: a {@link UNet2DModel} and a {@link Scheduler}, run by diffusers' sampling loop.
+ * A diffusion pipeline: a denoising model and a {@link Scheduler}, run by diffusers' sampling loop.
  * {@link #fromPretrained(Path)} reads a folder that diffusers' {@code save_pretrained} wrote and returns the
- * pipeline its {@code model_index.json} names ({@link DDPMPipeline} or {@link DDIMPipeline}).
+ * pipeline its {@code model_index.json} names: the unconditional {@link DDPMPipeline} or {@link DDIMPipeline} (a
+ * {@link UNet2DModel}, run by {@link #call(ImagePipelineOptions)}), or the text-to-image
+ * {@link StableDiffusionPipeline} (run by its own {@code call} with a prompt).
  *
  * <p>The pipeline owns its UNet, its scheduler and an {@link NDManager} for the weights; {@link #close()} frees them.
  * Calls are sequential: a pipeline's scheduler holds the state of the run in progress.
@@ -38,6 +40,13 @@ public abstract class DiffusionPipeline implements AutoCloseable {
         this.manager = manager;
     }
 
+    /** For pipelines whose models are not a {@link UNet2DModel}: they hold and close their own. */
+    DiffusionPipeline(Scheduler scheduler, NDManager manager) {
+        this.unet = null;
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+        this.manager = manager;
+    }
+
     /**
      * Loads the pipeline in {@code folder}: {@code model_index.json} names the pipeline class, {@code unet/} holds
      * a {@code UNet2DModel} and {@code scheduler/} the scheduler's config.
@@ -49,9 +58,12 @@ public abstract class DiffusionPipeline implements AutoCloseable {
     public static DiffusionPipeline fromPretrained(Path folder) {
         ModelIndex index = ModelIndex.read(folder);
         String pipeline = index.pipelineClass();
+        if (pipeline.equals("StableDiffusionPipeline")) {
+            return StableDiffusionPipeline.load(index);
+        }
         if (!pipeline.equals("DDPMPipeline") && !pipeline.equals("DDIMPipeline")) {
             throw ConfigException.unsupported(folder.resolve("model_index.json").toString(), "_class_name", pipeline,
-                    List.of("DDPMPipeline", "DDIMPipeline"));
+                    List.of("DDPMPipeline", "DDIMPipeline", "StableDiffusionPipeline"));
         }
         return load(index, pipeline.equals("DDPMPipeline") ? DDPMPipeline::new : DDIMPipeline::new);
     }
@@ -80,8 +92,23 @@ public abstract class DiffusionPipeline implements AutoCloseable {
         }
     }
 
+    /**
+     * The {@link UNet2DModel} of an unconditional pipeline.
+     *
+     * @throws IllegalStateException for a {@link StableDiffusionPipeline}, whose text-conditioned UNet is
+     *         {@link StableDiffusionPipeline#conditionalUnet()}
+     */
     public UNet2DModel unet() {
+        if (unet == null) {
+            throw new IllegalStateException(getClass().getSimpleName() + " has no UNet2DModel; its UNet is a"
+                    + " UNet2DConditionModel: call conditionalUnet()");
+        }
         return unet;
+    }
+
+    /** The manager of the pipeline's weights; results of a call go to a sub-manager of it by default. */
+    NDManager manager() {
+        return manager;
     }
 
     public Scheduler scheduler() {
@@ -113,6 +140,7 @@ public abstract class DiffusionPipeline implements AutoCloseable {
      */
     @SuppressWarnings("try")
     public ImagePipelineOutput call(ImagePipelineOptions options) {
+        unet();
         int steps = options.numInferenceSteps() != null ? options.numInferenceSteps() : defaultNumInferenceSteps();
         Shape shape = imageShape(options.batchSize());
         validate(options, steps, shape);
@@ -164,12 +192,16 @@ public abstract class DiffusionPipeline implements AutoCloseable {
         return initNoiseSigma == 1.0 ? noise : noise.mul((float) initNoiseSigma);
     }
 
-    private static ImagePipelineOutput output(OutputType type, NDArray latents, NDManager results) {
+    static ImagePipelineOutput output(OutputType type, NDArray latents, NDManager results) {
         latents.attach(results);
         if (type == OutputType.LATENT) {
             return new ImagePipelineOutput(type, latents, null, latents, results);
         }
-        NDArray images = postprocess(latents);
+        return imagesOutput(type, postprocess(latents), latents, results);
+    }
+
+    /** The output for postprocessed images (NHWC in [0, 1]): the array itself, or PIL images as {@code type} asks. */
+    static ImagePipelineOutput imagesOutput(OutputType type, NDArray images, NDArray latents, NDManager results) {
         if (type == OutputType.NP) {
             return new ImagePipelineOutput(type, images, null, latents, results);
         }
@@ -180,7 +212,7 @@ public abstract class DiffusionPipeline implements AutoCloseable {
 
     /** {@code (x / 2 + 0.5).clamp(0, 1)}, NCHW to NHWC, keeping no intermediate array. */
     @SuppressWarnings("try")
-    private static NDArray postprocess(NDArray latents) {
+    static NDArray postprocess(NDArray latents) {
         NDArray images;
         try (NDScope scope = new NDScope()) {
             images = latents.div(2).add(0.5).clip(0, 1).transpose(0, 2, 3, 1);
@@ -217,7 +249,9 @@ public abstract class DiffusionPipeline implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("Cannot close the scheduler " + scheduler, e);
         } finally {
-            unet.close();
+            if (unet != null) {
+                unet.close();
+            }
             manager.close();
         }
     }

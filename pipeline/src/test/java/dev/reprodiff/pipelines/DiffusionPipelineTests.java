@@ -210,6 +210,6 @@ class DiffusionPipelineTests {
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("Unsupported value \"LDMPipeline\" for \"_class_name\" in "
                         + folder.resolve("model_index.json") + "; supported values: \"DDPMPipeline\","
-                        + " \"DDIMPipeline\"");
+                        + " \"DDIMPipeline\", \"StableDiffusionPipeline\"");
     }
 }
