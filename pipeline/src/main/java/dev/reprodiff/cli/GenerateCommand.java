@@ -14,6 +14,9 @@ import dev.reprodiff.pipelines.ImagePipelineOutput;
 import dev.reprodiff.pipelines.Images;
 import dev.reprodiff.pipelines.OutputType;
 import dev.reprodiff.pipelines.Schedulers;
+import dev.reprodiff.pipelines.StableDiffusionOptions;
+import dev.reprodiff.pipelines.StableDiffusionPipeline;
+import dev.reprodiff.pipelines.StepCallback;
 import dev.reprodiff.random.Generator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -37,8 +40,8 @@ import java.util.stream.Collectors;
 
 /** {@code reprodiff generate}: unconditional image generation from a diffusers model folder, reproducibly. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = {"Generates images with a diffusers model folder (DDPMPipeline / DDIMPipeline layout), or with"
-                + " the embedded default model when --model is not given.",
+        description = {"Generates images with a diffusers model folder (DDPMPipeline, DDIMPipeline or"
+                + " StableDiffusionPipeline layout), or with the embedded default model when --model is not given.",
                 "One seed: one generator for the whole batch. Several seeds: one generator per image."})
 final class GenerateCommand implements Callable<Integer> {
 
@@ -100,6 +103,27 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--batch", paramLabel = "N", description = "Images to generate. Default: one per seed.")
     Integer batch;
 
+    @Option(names = "--prompt", paramLabel = "TEXT",
+            description = "Stable Diffusion: a prompt; repeat for several (one image each, times --num-images-per-prompt).")
+    List<String> prompts = new ArrayList<>();
+
+    @Option(names = "--negative-prompt", paramLabel = "TEXT",
+            description = "Stable Diffusion: the negative prompt (one for all prompts, or one per prompt).")
+    List<String> negativePrompts = new ArrayList<>();
+
+    @Option(names = "--guidance", paramLabel = "X",
+            description = "Stable Diffusion: classifier-free guidance scale (default 7.5; 1 or less: none).")
+    Double guidance;
+
+    @Option(names = "--num-images-per-prompt", paramLabel = "N", description = "Stable Diffusion: images per prompt.")
+    Integer numImagesPerPrompt;
+
+    @Option(names = "--height", paramLabel = "H", description = "Stable Diffusion: image height, a multiple of 8.")
+    Integer height;
+
+    @Option(names = "--width", paramLabel = "W", description = "Stable Diffusion: image width, a multiple of 8.")
+    Integer width;
+
     @Option(names = "--trajectory", description = "Also write the sample after every step (.safetensors only).")
     boolean trajectory;
 
@@ -117,11 +141,12 @@ final class GenerateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--trajectory needs a .safetensors --out; a .png holds images only");
         }
         List<Generator> generators = SeedOptions.generators(seeds);
-        int batchSize = batchSize(generators);
         PrintWriter stdout = spec.commandLine().getOut();
         try (DefaultModel.Folder folder = model == null ? DefaultModel.extract() : DefaultModel.Folder.of(model);
              DiffusionPipeline pipeline = DiffusionPipeline.fromPretrained(folder.path());
              NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            boolean stableDiffusion = pipeline instanceof StableDiffusionPipeline;
+            int batchSize = stableDiffusion ? textBatchSize(generators) : batchSize(generators);
             if (scheduler != null) {
                 SchedulerName name = SchedulerName.parse(scheduler);
                 ConfigFile config = pipeline.scheduler().config().with(name.settings);
@@ -133,25 +158,18 @@ final class GenerateCommand implements Callable<Integer> {
                     generators.size() == 1 ? "one generator for the batch of " + batchSize : "one generator per image");
             NDList steps = new NDList();
             Progress progress = new Progress(spec.commandLine().getErr(), System.console() != null);
-            ImagePipelineOptions options = ImagePipelineOptions.defaults()
-                    .batchSize(batchSize)
-                    .eta(eta)
-                    .outputType(OutputType.NP)
-                    .manager(manager)
-                    .callback((index, t, latents) -> {
-                        if (trajectory) {
-                            NDArray copy = latents.duplicate();
-                            copy.attach(manager);
-                            steps.add(copy);
-                        }
-                        progress.step(index, pipeline.scheduler().timesteps().length, t);
-                    });
-            options = generators.size() == 1 ? options.generator(generators.get(0)) : options.generators(generators);
-            if (this.steps != null) {
-                options = options.numInferenceSteps(this.steps);
-            }
+            StepCallback callback = (index, t, latents) -> {
+                if (trajectory) {
+                    NDArray copy = latents.duplicate();
+                    copy.attach(manager);
+                    steps.add(copy);
+                }
+                progress.step(index, pipeline.scheduler().timesteps().length, t);
+            };
             long start = System.nanoTime();
-            try (ImagePipelineOutput output = pipeline.call(options)) {
+            try (ImagePipelineOutput output = stableDiffusion
+                    ? ((StableDiffusionPipeline) pipeline).call(textOptions(generators, manager, callback))
+                    : pipeline.call(imageOptions(generators, batchSize, manager, callback))) {
                 double seconds = (System.nanoTime() - start) / 1e9;
                 progress.done();
                 NDArray images = output.images();
@@ -165,6 +183,53 @@ final class GenerateCommand implements Callable<Integer> {
         }
         return 0;
     }
+
+    private ImagePipelineOptions imageOptions(List<Generator> generators, int batchSize, NDManager manager,
+                                              StepCallback callback) {
+        if (!prompts.isEmpty() || !negativePrompts.isEmpty() || guidance != null || numImagesPerPrompt != null
+                || height != null || width != null) {
+            throw new IllegalArgumentException("--prompt, --negative-prompt, --guidance, --num-images-per-prompt,"
+                    + " --height and --width need a Stable Diffusion model; this one generates unconditionally");
+        }
+        ImagePipelineOptions options = ImagePipelineOptions.defaults().batchSize(batchSize).eta(eta)
+                .outputType(OutputType.NP).manager(manager).callback(callback);
+        options = generators.size() == 1 ? options.generator(generators.get(0)) : options.generators(generators);
+        return steps == null ? options : options.numInferenceSteps(steps);
+    }
+
+    private StableDiffusionOptions textOptions(List<Generator> generators, NDManager manager, StepCallback callback) {
+        StableDiffusionOptions options = StableDiffusionPipeline.options().prompts(prompts).eta(eta)
+                .numImagesPerPrompt(numImagesPerPrompt == null ? 1 : numImagesPerPrompt)
+                .outputType(OutputType.NP).manager(manager).callback(callback);
+        if (!negativePrompts.isEmpty()) {
+            options = options.negativePrompts(negativePrompts);
+        }
+        if (guidance != null) {
+            options = options.guidanceScale(guidance);
+        }
+        if (height != null) {
+            options = options.height(height);
+        }
+        if (width != null) {
+            options = options.width(width);
+        }
+        if (steps != null) {
+            options = options.numInferenceSteps(steps);
+        }
+        return generators.size() == 1 ? options.generator(generators.get(0)) : options.generators(generators);
+    }
+
+    private int textBatchSize(List<Generator> generators) {
+        if (prompts.isEmpty()) {
+            throw new IllegalArgumentException("A Stable Diffusion model needs at least one --prompt");
+        }
+        if (batch != null) {
+            throw new IllegalArgumentException("--batch is for unconditional models; with prompts, the batch is"
+                    + " prompts x --num-images-per-prompt");
+        }
+        return prompts.size() * (numImagesPerPrompt == null ? 1 : numImagesPerPrompt);
+    }
+
 
     private void write(NDArray images, NDArray latents, NDList steps, List<Generator> generators)
             throws IOException {

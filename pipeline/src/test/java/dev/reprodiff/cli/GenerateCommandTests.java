@@ -88,6 +88,34 @@ class GenerateCommandTests {
     }
 
     @Test
+    void stableDiffusionMatchesDiffusersFromTheCommandLine() throws Exception {
+        Path file = dir.resolve("sd.safetensors");
+        Path sdModel = Path.of(GenerateCommandTests.class.getResource("/fixtures/sd-tiny/model/model_index.json")
+                .toURI()).getParent();
+        assertThat(run("generate", "--model", sdModel.toString(), "--scheduler", "ddim", "--steps", "2",
+                "--seed", "0", "--prompt", "A bear is playing a guitar on Times Square", "--guidance", "6.0",
+                "--out", file.toString())).as(err.toString()).isZero();
+
+        try (Fixtures fixtures = Fixtures.load("sd-tiny/cases/pipeline");
+             NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            Map<String, NDArray> written = SafeTensors.load(file, manager);
+            NDArray expected = fixtures.tensor("a_ddim_2steps.images");
+            assertThat(written.get("images").getShape()).isEqualTo(expected.getShape());
+            assertThat(written.get("images").sub(expected).abs().max().getFloat()).isLessThanOrEqualTo(1e-4f);
+        }
+        assertThat(out.toString()).contains("StableDiffusionPipeline with DDIMScheduler").contains("sum(|images|) = 6432.5");
+    }
+
+    @Test
+    void promptOptionsNeedAStableDiffusionModel() {
+        assertThat(run("generate", "--prompt", "a cat", "--out", dir.resolve("x.safetensors").toString()))
+                .isEqualTo(1);
+        assertThat(err.toString()).isEqualTo(String.format("reprodiff generate: --prompt, --negative-prompt,"
+                + " --guidance, --num-images-per-prompt, --height and --width need a Stable Diffusion model; this one"
+                + " generates unconditionally%n"));
+    }
+
+    @Test
     void pngOutputIsTheImageGrid() throws IOException {
         Path png = dir.resolve("grid.png");
         assertThat(run("generate", "--scheduler", "ddim", "--steps", "1", "--seed", "0", "--batch", "4",
