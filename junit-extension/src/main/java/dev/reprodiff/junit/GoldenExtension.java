@@ -1,0 +1,48 @@
+package dev.reprodiff.junit;
+
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.InvocationInterceptor;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+import org.junit.jupiter.api.extension.ReflectiveInvocationContext;
+
+import java.lang.reflect.Method;
+
+/** Injects {@link Golden} and binds the invocation's golden session to the thread that runs the test body. */
+final class GoldenExtension implements BeforeEachCallback, ParameterResolver, InvocationInterceptor {
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        GoldenSession.of(context);   // reads and validates the configuration before the test runs
+    }
+
+    @Override
+    public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+        return parameter.getParameter().getType() == Golden.class;
+    }
+
+    @Override
+    public Golden resolveParameter(ParameterContext parameter, ExtensionContext context) {
+        return new Golden(GoldenSession.of(context));
+    }
+
+    @Override
+    public void interceptTestMethod(Invocation<Void> invocation, ReflectiveInvocationContext<Method> invocationContext,
+                                    ExtensionContext context) throws Throwable {
+        proceedBound(invocation, context);
+    }
+
+    @Override
+    public void interceptTestTemplateMethod(Invocation<Void> invocation,
+                                            ReflectiveInvocationContext<Method> invocationContext,
+                                            ExtensionContext context) throws Throwable {
+        proceedBound(invocation, context);
+    }
+
+    private static void proceedBound(Invocation<Void> invocation, ExtensionContext context) throws Throwable {
+        try (GoldenSession.Binding binding = GoldenSession.of(context).bind()) {
+            invocation.proceed();
+        }
+    }
+}

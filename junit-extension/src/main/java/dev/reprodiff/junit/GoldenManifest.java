@@ -1,0 +1,24 @@
+package dev.reprodiff.junit;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/** A golden's {@code <name>.json}: its recorded variants by key ({@code default}, {@code cpu}, {@code gpu-...}). */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+final class GoldenManifest {
+
+    static final String FORMAT = "reprodiff-golden/1";
+
+    public String format = FORMAT;
+    public String name;
+    public Map<String, Variant> variants = new TreeMap<>();
+
+    /** One recorded tensor file and its provenance. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Variant(String file, String tensor, String dtype, long[] shape, boolean trajectory, String sha256,
+                   String test, long[] seeds, String seedSource, boolean deterministic, String recordedAt,
+                   Platform platform) {
+    }
+}

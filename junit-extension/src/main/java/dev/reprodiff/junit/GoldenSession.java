@@ -1,0 +1,196 @@
+package dev.reprodiff.junit;
+
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ExtensionContext.Namespace;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/** The golden work of one test invocation: verifying and recording, and the outputs captured for repeat checks. */
+final class GoldenSession {
+
+    static final Namespace NAMESPACE = Namespace.create(GoldenExtension.class);
+    private static final ThreadLocal<GoldenSession> BOUND = new ThreadLocal<>();
+
+    private final ExtensionContext context;
+    private final GoldenSettings settings;
+    private final GoldenStore store;
+    private final GoldenUsage usage;
+    private final List<Captured> captures = new ArrayList<>();
+
+    /** An output that went through the golden API, for {@code @Deterministic(repeat = ...)}. */
+    record Captured(String name, ActualTensor tensor) {
+    }
+
+    /** Restores the previously bound session. */
+    interface Binding extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    private GoldenSession(ExtensionContext context) {
+        this.context = context;
+        this.settings = GoldenSettings.from(context);
+        this.store = new GoldenStore(settings.dir());
+        this.usage = context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent(GoldenUsage.class,
+                key -> new GoldenUsage(settings.artifacts()), GoldenUsage.class);
+    }
+
+    static GoldenSession of(ExtensionContext context) {
+        return context.getStore(NAMESPACE).getOrComputeIfAbsent(GoldenSession.class,
+                key -> new GoldenSession(context), GoldenSession.class);
+    }
+
+    /** The session of the test running on this thread. */
+    static GoldenSession current() {
+        GoldenSession session = BOUND.get();
+        if (session == null) {
+            throw new IllegalStateException("Goldens need reprodiff's JUnit extension, and this thread runs no test"
+                    + " that has it: annotate the test class with @Goldens (or @Seeded or @Deterministic), and"
+                    + " call matchesGolden on the test's own thread");
+        }
+        return session;
+    }
+
+    Binding bind() {
+        GoldenSession previous = BOUND.get();
+        BOUND.set(this);
+        return () -> {
+            if (previous == null) {
+                BOUND.remove();
+            } else {
+                BOUND.set(previous);
+            }
+        };
+    }
+
+    Path directory() {
+        return settings.dir();
+    }
+
+    synchronized void capture(String name, ActualTensor tensor) {
+        captures.add(new Captured(name, tensor));
+    }
+
+    /** The outputs captured so far, leaving none: each run of a repeated test starts empty. */
+    synchronized List<Captured> takeCaptures() {
+        List<Captured> taken = new ArrayList<>(captures);
+        captures.clear();
+        return taken;
+    }
+
+    /** Compares {@code actual} with golden {@code name}, or records it, as the mode says. */
+    void verify(String name, ActualTensor actual, String description) {
+        GoldenStore.checkName(name);
+        capture(name, actual);
+        GoldenMessages.Origin origin = origin(description);
+        Platform current = Platform.current(actual.deviceType(), actual.deviceId());
+        Optional<GoldenStore.Selected> selected = store.select(name, current);
+        switch (settings.mode()) {
+            case RECORD:
+                record(name, actual, current, origin);
+                return;
+            case RECORD_MISSING:
+                if (selected.isEmpty() && settings.mayWrite()) {
+                    record(name, actual, current, origin);
+                    return;
+                }
+                break;
+            default:
+                break;
+        }
+        if (selected.isEmpty()) {
+            throw new GoldenAssertionError(GoldenMessages.missing(origin, name, missingReason(name),
+                    TestCommands.recordMissing(context, SeededExtension.storedSeeds(context).orElse(null)),
+                    !settings.mayWrite()
+                    && settings.mode() != GoldenSettings.Mode.VERIFY));
+        }
+        compare(name, actual, current, selected.get(), origin);
+    }
+
+    private void compare(String name, ActualTensor actual, Platform current, GoldenStore.Selected selected,
+                         GoldenMessages.Origin origin) {
+        GoldenStore.Loaded golden = store.load(selected);
+        usage.read(store, golden.file());
+        String location = golden.file() + "#" + golden.tensor();
+        if (!java.util.Arrays.equals(golden.shape(), actual.shape()) || selected.variant().trajectory()
+                != actual.trajectory()) {
+            throw new GoldenAssertionError(GoldenMessages.shapeMismatch(origin, actual, location,
+                    selected.variant().dtype(), golden.shape()));
+        }
+        Tolerance tolerance = Tolerances.resolve(store.dir(), name, actual.dtype(),
+                selected.variant().platform(), current, DeterministicExtension.isDeterministic(context));
+        if (TensorComparison.countMismatches(actual.data(), golden.data(), tolerance.atol(), tolerance.rtol()) == 0) {
+            context.publishReportEntry("reprodiff.golden." + name, selected.key() + " within " + tolerance.rule()
+                    + " (" + tolerance.source() + ")");
+            return;
+        }
+        TensorComparison.Result result = TensorComparison.compare(actual.data(), golden.data(), tolerance.atol(),
+                tolerance.rtol());
+        int steps = actual.steps();
+        double[] stepLinf = actual.trajectory() ? TensorComparison.stepLinf(actual.data(), golden.data(), steps)
+                : null;
+        int firstStep = actual.trajectory() ? TensorComparison.firstStepOutOfTolerance(actual.data(),
+                golden.data(), steps, tolerance.atol(), tolerance.rtol()) : -1;
+        String message = GoldenMessages.mismatch(new GoldenMessages.Mismatch(origin, actual, current, location,
+                selected, tolerance, result, golden.data(), firstStep, stepLinf, writeArtifacts(name, actual,
+                golden.data())));
+        throw new GoldenAssertionError(message, GoldenMessages.summary(actual, golden.data(), result.maxAbsIndex()),
+                GoldenMessages.summary(actual, actual.data(), result.maxAbsIndex()));
+    }
+
+    private void record(String name, ActualTensor actual, Platform current, GoldenMessages.Origin origin) {
+        if (!settings.mayWrite()) {
+            throw new GoldenAssertionError(origin.header() + GoldenMessages.ciRefusal(name));
+        }
+        String variant = switch (settings.recordAs()) {
+            case DEVICE -> current.deviceKey();
+            case DEVICE_TYPE -> current.deviceType();
+            default -> GoldenStore.DEFAULT_VARIANT;
+        };
+        Optional<Seeds> seeds = SeededExtension.storedSeeds(context);
+        GoldenManifest.Variant provenance = new GoldenManifest.Variant(null, null, actual.dtype(), actual.shape(),
+                actual.trajectory(), null, TestCommands.testId(context), seeds.map(Seeds::values).orElse(null),
+                seeds.map(s -> s.source().label).orElse(null), DeterministicExtension.isDeterministic(context),
+                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), current);
+        try {
+            Path file = store.record(name, variant, actual, provenance);
+            usage.read(store, file);
+            context.publishReportEntry("reprodiff.golden." + name, GoldenMessages.recorded(name, variant, file));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot record golden \"" + name + "\" in " + store.dir() + ": " + e, e);
+        }
+    }
+
+    private String missingReason(String name) {
+        Optional<GoldenManifest> manifest = store.readManifest(name);
+        return manifest.isEmpty() ? store.manifestFile(name) + " does not exist"
+                : store.manifestFile(name) + " has no default variant and none for this device or device type"
+                + " (it has " + String.join(", ", manifest.get().variants.keySet()) + ")";
+    }
+
+    private String writeArtifacts(String name, ActualTensor actual, float[] golden) {
+        Path folder = settings.artifacts().resolve(TestCommands.testId(context).replace('#', '/'));
+        try {
+            List<Path> files = Artifacts.write(folder, name, actual, golden);
+            files.forEach(f -> context.publishReportEntry("reprodiff.artifact", f.toString()));
+            return files.stream().map(Path::toString).collect(Collectors.joining(", "));
+        } catch (IOException | RuntimeException e) {
+            return "none written (" + e + ")";
+        }
+    }
+
+    private GoldenMessages.Origin origin(String description) {
+        Optional<Seeds> seeds = SeededExtension.storedSeeds(context);
+        return new GoldenMessages.Origin(description == null || description.isBlank() ? TestCommands.testId(context)
+                : description, seeds.map(Seeds::describe).orElse(null),
+                TestCommands.replay(context, seeds.orElse(null)), TestCommands.record(context, seeds.orElse(null)));
+    }
+}

@@ -1,0 +1,75 @@
+package dev.reprodiff.junit;
+
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Enables golden tensors for a test class or method: injects {@link Golden}, and makes
+ * {@link ReproAssertions#assertThatTensor} {@code .matchesGolden(name)} work. {@link Seeded} and
+ * {@link Deterministic} enable it too.
+ *
+ * <h2>Modes</h2>
+ * {@value #MODE_PROPERTY} (a JUnit configuration parameter or a JVM system property) is one of
+ * <ul>
+ *   <li>{@code verify} (the default): compare with the recorded golden; a missing golden fails and says how to
+ *       record it;</li>
+ *   <li>{@code record}: write (or overwrite) the golden from this run, and pass;</li>
+ *   <li>{@code record-missing}: write goldens that do not exist yet, verify the others.</li>
+ * </ul>
+ * When the environment variable {@code CI} is {@code true} (or the parameter {@value #CI_PROPERTY} is), nothing is
+ * ever written unless {@value #FORCE_RECORD_PROPERTY}{@code =true}: a missing golden fails instead.
+ *
+ * <h2>Layout</h2>
+ * Goldens live in {@value #DIR_PROPERTY}, by default {@value #DEFAULT_DIR} (relative to the working directory,
+ * which Surefire sets to the module's folder). A golden named {@code ddim/tiny} is
+ * <ul>
+ *   <li>{@code ddim/tiny.json}: the manifest (provenance of each recorded variant: test, seeds, dtype, shape, the
+ *       SHA-256 of the tensor file, the platform: OS, CPU, device, libtorch and DJL versions, threads, determinism
+ *       flags);</li>
+ *   <li>{@code ddim/tiny.safetensors}: the default variant, one float32 tensor named {@code golden} (or
+ *       {@code trajectory}, steps first);</li>
+ *   <li>{@code ddim/tiny@cpu.safetensors}, {@code ddim/tiny@gpu-nvidia-h200.safetensors}: variants recorded with
+ *       {@value #RECORD_AS_PROPERTY}{@code =device-type} or {@code device}. Verification picks the best match:
+ *       this device, then this device type, then the default, and says which it used.</li>
+ * </ul>
+ * A {@code tolerances.json} in the golden folder sets the tolerance per pair of platforms and per golden (see the
+ * module's README); without it, tolerances are {@code torch.testing.assert_close}'s defaults for the dtype.
+ * Writes are atomic (a temporary file, then a rename). On a mismatch the actual tensor, and for image-shaped
+ * tensors expected, actual and difference PNGs, go to {@value #ARTIFACTS_PROPERTY} (default
+ * {@value #DEFAULT_ARTIFACTS_DIR}).
+ */
+@Target({ElementType.TYPE, ElementType.METHOD})
+@Retention(RetentionPolicy.RUNTIME)
+@Documented
+@ExtendWith(GoldenExtension.class)
+public @interface Goldens {
+
+    /** The golden folder: {@value}. */
+    String DIR_PROPERTY = "reprodiff.golden.dir";
+
+    /** The default golden folder: {@value}. */
+    String DEFAULT_DIR = "src/test/resources/goldens";
+
+    /** verify, record or record-missing: {@value}. */
+    String MODE_PROPERTY = "reprodiff.golden.mode";
+
+    /** Which variant recording writes (default, device-type or device): {@value}. */
+    String RECORD_AS_PROPERTY = "reprodiff.golden.recordAs";
+
+    /** Allows recording on CI: {@value}. */
+    String FORCE_RECORD_PROPERTY = "reprodiff.golden.forceRecord";
+
+    /** Overrides the {@code CI} environment variable: {@value}. */
+    String CI_PROPERTY = "reprodiff.ci";
+
+    /** Where failures leave their artifacts: {@value}. */
+    String ARTIFACTS_PROPERTY = "reprodiff.artifacts.dir";
+
+    /** The default artifacts folder: {@value}. */
+    String DEFAULT_ARTIFACTS_DIR = "target/reprodiff";
+}

@@ -1,0 +1,91 @@
+package dev.reprodiff.junit;
+
+import ai.djl.engine.Engine;
+import ai.djl.util.cuda.CudaUtils;
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import dev.reprodiff.determinism.Determinism;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/** Where a tensor was computed: the fingerprint that goldens record and tolerances compare. */
+record Platform(String os, String arch, String cpuModel, String deviceType, String deviceName,
+                String computeCapability, String cudaVersion, String libtorchVersion, String djlVersion, int threads,
+                Map<String, Object> determinism) {
+
+    private static final String CPU_MODEL = readCpuModel();
+
+    /** This JVM's platform for a tensor on {@code deviceType} ({@code cpu} or {@code gpu}). */
+    static Platform current(String deviceType, int deviceId) {
+        Engine engine = Engine.getEngine("PyTorch");
+        Determinism.Settings settings = Determinism.current();
+        boolean gpu = "gpu".equals(deviceType);
+        return new Platform(System.getProperty("os.name"), System.getProperty("os.arch"), CPU_MODEL, deviceType,
+                gpu ? gpuName(deviceId) : CPU_MODEL, gpu ? CudaUtils.getComputeCapability(deviceId) : null,
+                gpu ? CudaUtils.getCudaVersionString() : null, engine.getVersion(), Engine.getDjlVersion(),
+                settings.intraOpThreads(), new TreeMap<>(settings.asMap()));
+    }
+
+    /** Same hardware and software, so that a {@code @Deterministic} test must reproduce the golden bit for bit. */
+    boolean sameAs(Platform other) {
+        return Objects.equals(os, other.os) && Objects.equals(arch, other.arch)
+                && Objects.equals(cpuModel, other.cpuModel) && Objects.equals(deviceType, other.deviceType)
+                && Objects.equals(deviceName, other.deviceName)
+                && Objects.equals(libtorchVersion, other.libtorchVersion)
+                && Objects.equals(djlVersion, other.djlVersion) && threads == other.threads;
+    }
+
+    /** The variant key of this exact device: {@code cpu-intel-r-xeon-r-...}, {@code gpu-nvidia-h200}. */
+    @JsonIgnore
+    String deviceKey() {
+        String slug = String.valueOf(deviceName).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-")
+                .replaceAll("^-|-$", "");
+        return deviceType + "-" + (slug.length() > 48 ? slug.substring(0, 48) : slug);
+    }
+
+    /** One line: {@code cpu "Model" (Linux amd64, libtorch 2.7.1, DJL 0.36.0, 2 threads)}. */
+    String describe() {
+        String gpu = "gpu".equals(deviceType) ? "compute capability " + computeCapability + ", CUDA "
+                + cudaVersion + ", CPU \"" + cpuModel + "\", " : "";
+        return deviceType + " \"" + deviceName + "\" (" + gpu + os + " " + arch + ", libtorch " + libtorchVersion
+                + ", DJL " + djlVersion + ", " + threads + (threads == 1 ? " thread)" : " threads)");
+    }
+
+    private static String readCpuModel() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).strip();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // Not Linux: the architecture is the best we know.
+        }
+        return System.getProperty("os.arch");
+    }
+
+    /** The GPU's model as the NVIDIA driver names it, without needing nvidia-smi. */
+    private static String gpuName(int deviceId) {
+        try (DirectoryStream<Path> gpus = Files.newDirectoryStream(Path.of("/proc/driver/nvidia/gpus"))) {
+            int index = 0;
+            for (Path gpu : gpus) {
+                if (index++ == deviceId) {
+                    for (String line : Files.readAllLines(gpu.resolve("information"))) {
+                        if (line.startsWith("Model:")) {
+                            return line.substring("Model:".length()).strip();
+                        }
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // No driver information: fall back on the compute capability.
+        }
+        return "cuda:" + deviceId + " sm_" + CudaUtils.getComputeCapability(deviceId);
+    }
+}

@@ -1,0 +1,122 @@
+package dev.reprodiff.junit;
+
+/**
+ * Element-wise comparison of two float32 tensors under {@code |actual - golden| <= atol + rtol * |golden|}, as
+ * {@code torch.testing.assert_close} checks it (NaN never matches; infinities match only themselves).
+ */
+final class TensorComparison {
+
+    private TensorComparison() {
+    }
+
+    /** What a failure message reports; an index is -1 where every difference was NaN. */
+    record Result(long mismatched, long total, double maxAbs, int maxAbsIndex, double maxRel, int maxRelIndex,
+                  double cosineDistance) {
+    }
+
+    /** The number of elements outside tolerance: the fast path, with nothing else computed. */
+    static long countMismatches(float[] actual, float[] golden, double atol, double rtol) {
+        return countMismatches(actual, golden, 0, actual.length, atol, rtol);
+    }
+
+    static long countMismatches(float[] actual, float[] golden, int from, int to, double atol, double rtol) {
+        long mismatched = 0;
+        if (atol == 0 && rtol == 0) {
+            for (int i = from; i < to; i++) {
+                mismatched += actual[i] == golden[i] ? 0 : 1;
+            }
+            return mismatched;
+        }
+        for (int i = from; i < to; i++) {
+            float a = actual[i];
+            float g = golden[i];
+            // NaN fails and equal infinities pass; an infinite golden would allow anything through rtol.
+            boolean close = a == g || Math.abs((double) a - g) <= atol + rtol * Math.abs((double) g)
+                    && Float.isFinite(g);
+            mismatched += close ? 0 : 1;
+        }
+        return mismatched;
+    }
+
+    /** Every statistic a failure message reports, in one pass. */
+    static Result compare(float[] actual, float[] golden, double atol, double rtol) {
+        long mismatched = 0;
+        double maxAbs = 0;
+        double maxRel = 0;
+        int maxAbsIndex = -1;
+        int maxRelIndex = -1;
+        double dot = 0;
+        double actualNorm = 0;
+        double goldenNorm = 0;
+        for (int i = 0; i < actual.length; i++) {
+            double a = actual[i];
+            double g = golden[i];
+            double abs = a == g ? 0 : Math.abs(a - g);
+            double rel = abs == 0 ? 0 : abs / Math.abs(g);
+            if (!(a == g || abs <= atol + rtol * Math.abs(g) && Double.isFinite(g))) {
+                mismatched++;
+            }
+            if (abs > maxAbs || (maxAbsIndex < 0 && abs == 0)) {
+                maxAbs = abs;
+                maxAbsIndex = i;
+            }
+            if (rel > maxRel || (maxRelIndex < 0 && rel == 0)) {
+                maxRel = rel;
+                maxRelIndex = i;
+            }
+            dot += a * g;
+            actualNorm += a * a;
+            goldenNorm += g * g;
+        }
+        return new Result(mismatched, actual.length, maxAbs, maxAbsIndex, maxRel, maxRelIndex,
+                cosineDistance(dot, actualNorm, goldenNorm));
+    }
+
+    /** L-infinity of the difference of each of {@code steps} equal slices (a trajectory, steps first). */
+    static double[] stepLinf(float[] actual, float[] golden, int steps) {
+        int size = actual.length / steps;
+        double[] linf = new double[steps];
+        for (int step = 0; step < steps; step++) {
+            for (int i = step * size; i < (step + 1) * size; i++) {
+                double diff = actual[i] == golden[i] ? 0 : Math.abs((double) actual[i] - golden[i]);
+                if (Double.isNaN(diff)) {
+                    linf[step] = diff;
+                    break;
+                }
+                linf[step] = Math.max(linf[step], diff);
+            }
+        }
+        return linf;
+    }
+
+    /** The first step with an element outside tolerance, or -1. */
+    static int firstStepOutOfTolerance(float[] actual, float[] golden, int steps, double atol, double rtol) {
+        int size = actual.length / steps;
+        for (int step = 0; step < steps; step++) {
+            if (countMismatches(actual, golden, step * size, (step + 1) * size, atol, rtol) > 0) {
+                return step;
+            }
+        }
+        return -1;
+    }
+
+    /** The first element whose bits differ (identical runs reproduce even NaN payloads), or -1. */
+    static int firstBitDifference(float[] first, float[] second) {
+        for (int i = 0; i < first.length; i++) {
+            if (Float.floatToRawIntBits(first[i]) != Float.floatToRawIntBits(second[i])) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static double cosineDistance(double dot, double actualNorm, double goldenNorm) {
+        if (actualNorm == 0 && goldenNorm == 0) {
+            return 0;
+        }
+        if (actualNorm == 0 || goldenNorm == 0) {
+            return 1;
+        }
+        return 1 - dot / (Math.sqrt(actualNorm) * Math.sqrt(goldenNorm));
+    }
+}

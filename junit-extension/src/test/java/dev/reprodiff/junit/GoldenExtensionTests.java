@@ -1,0 +1,451 @@
+package dev.reprodiff.junit;
+
+import dev.reprodiff.io.SafeTensors;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.platform.testkit.engine.EngineExecutionResults;
+import org.opentest4j.AssertionFailedError;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static dev.reprodiff.junit.ReproAssertions.assertThatTensor;
+import static dev.reprodiff.junit.ReproAssertions.assertThatTrajectory;
+import static dev.reprodiff.junit.TestKit.assertAllSucceeded;
+import static dev.reprodiff.junit.TestKit.execute;
+import static dev.reprodiff.junit.TestKit.onlyFailure;
+import static dev.reprodiff.junit.TestKit.reportEntries;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+
+class GoldenExtensionTests {
+
+    /** What the fixtures compare; set before each run. */
+    static volatile float[] values = {1, 2, 3, 4};
+
+    @TempDir
+    Path goldens;
+
+    @TempDir
+    Path artifacts;
+
+    @BeforeEach
+    void resetValues() {
+        values = new float[] {1, 2, 3, 4};
+    }
+
+    private String[] config(String... more) {
+        List<String> all = new ArrayList<>(List.of("reprodiff.golden.dir", goldens.toString(),
+                "reprodiff.artifacts.dir", artifacts.toString(), "reprodiff.ci", "false"));
+        all.addAll(List.of(more));
+        return all.toArray(new String[0]);
+    }
+
+    private EngineExecutionResults run(Class<?> testCase, String... more) {
+        return execute(testCase, config(more));
+    }
+
+    private void record(Class<?> testCase, String... more) {
+        List<String> all = new ArrayList<>(List.of(more));
+        all.addAll(List.of("reprodiff.golden.mode", "record"));
+        assertAllSucceeded(run(testCase, all.toArray(new String[0])), 1);
+    }
+
+    private static String platform() {
+        return Platform.current("cpu", 0).describe();
+    }
+
+    @Goldens
+    static class TwoByTwoTestCase {
+        @Test
+        void compare(Golden golden) {
+            golden.verify("two-by-two", values, 2, 2);
+        }
+    }
+
+    @Goldens
+    static class AssertJTestCase {
+        @Test
+        void compare() {
+            assertThatTensor(values, 2, 2).as("tiny tensor").matchesGolden("two-by-two");
+        }
+    }
+
+    // ---- record and verify
+
+    @Test
+    void recordAGoldenAndItsManifest() throws IOException {
+        EngineExecutionResults results = run(TwoByTwoTestCase.class, "reprodiff.golden.mode", "record");
+        assertAllSucceeded(results, 1);
+        Path file = goldens.resolve("two-by-two.safetensors");
+        assertThat(SafeTensors.readFloats(file, "golden")).containsExactly(1, 2, 3, 4);
+        GoldenManifest manifest = new GoldenStore(goldens).readManifest("two-by-two").orElseThrow();
+        GoldenManifest.Variant variant = manifest.variants.get("default");
+        assertThat(variant.file()).isEqualTo("two-by-two.safetensors");
+        assertThat(variant.shape()).containsExactly(2, 2);
+        assertThat(variant.dtype()).isEqualTo("float32");
+        assertThat(variant.sha256()).isEqualTo(GoldenStore.sha256(file));
+        assertThat(variant.test()).isEqualTo("GoldenExtensionTests$TwoByTwoTestCase#compare");
+        assertThat(variant.platform().sameAs(Platform.current("cpu", 0))).isTrue();
+        assertThat(variant.platform().determinism()).containsKey("deterministic_algorithms");
+        assertThat(reportEntries(results)).containsExactly(Map.of("reprodiff.golden.two-by-two",
+                "Recorded golden \"two-by-two\" (default) to " + file));
+        try (Stream<Path> files = Files.list(goldens)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder(
+                    "two-by-two.safetensors", "two-by-two.json");
+        }
+    }
+
+    @Test
+    void verifyAMatchingTensor() {
+        record(TwoByTwoTestCase.class);
+        EngineExecutionResults results = run(AssertJTestCase.class);
+        assertAllSucceeded(results, 1);
+        assertThat(reportEntries(results)).containsExactly(Map.of("reprodiff.golden.two-by-two",
+                "default within |actual - golden| <= 1.0e-05 + 1.3e-06 * |golden|"
+                        + " (torch.testing.assert_close's default for float32)"));
+    }
+
+    @Test
+    void reportAMismatchInFull() {
+        record(TwoByTwoTestCase.class);
+        values = new float[] {1, 2, 3, 4.5f};
+        Throwable failure = onlyFailure(run(AssertJTestCase.class));
+        Path file = goldens.resolve("two-by-two.safetensors");
+        assertThat(failure).isInstanceOf(AssertionFailedError.class).hasMessage("[tiny tensor]\n"
+                + "Expecting actual:\n"
+                + "  float32[2, 2]\n"
+                + "  computed on " + platform() + "\n"
+                + "to match golden:\n"
+                + "  " + file + "#golden  float32[2, 2]\n"
+                + "  (the default golden; no golden for this device \"" + Platform.current("cpu", 0).deviceKey()
+                + "\" or device type \"cpu\")\n"
+                + "  recorded on " + platform() + "\n"
+                + "within |actual - golden| <= 1.0e-05 + 1.3e-06 * |golden|"
+                + " (torch.testing.assert_close's default for float32), but\n"
+                + "  Mismatched elements: 1 / 4 (25.0%)\n"
+                + "  Greatest absolute difference: 5.00e-01 at index (1, 1) (up to 1.52e-05 allowed)\n"
+                + "  Greatest relative difference: 1.25e-01 at index (1, 1) (up to 1.30e-06 allowed)\n"
+                + "  At (1, 1): actual 4.50000, golden 4.00000\n"
+                + "  Cosine distance: 1.70e-03\n"
+                + "Replay: mvn test -Dtest='GoldenExtensionTests$AssertJTestCase#compare'\n"
+                + "Record: mvn test -Dtest='GoldenExtensionTests$AssertJTestCase#compare'"
+                + " -Dreprodiff.golden.mode=record\n"
+                + "Artifacts: " + artifacts.resolve("GoldenExtensionTests$AssertJTestCase/compare/two-by-two"
+                + ".actual.safetensors"));
+        AssertionFailedError error = (AssertionFailedError) failure;
+        assertThat(error.getExpected().getStringRepresentation()).isEqualTo("float32[2, 2] with 4.00000 at (1, 1)");
+        assertThat(error.getActual().getStringRepresentation()).isEqualTo("float32[2, 2] with 4.50000 at (1, 1)");
+    }
+
+    @Test
+    void failOnAMissingGoldenAndSayHowToRecordIt() {
+        assertThat(onlyFailure(run(TwoByTwoTestCase.class))).isInstanceOf(AssertionFailedError.class).hasMessage(
+                "[GoldenExtensionTests$TwoByTwoTestCase#compare]\n"
+                        + "No golden \"two-by-two\" for this platform: " + goldens.resolve("two-by-two.json")
+                        + " does not exist.\n"
+                        + "Record it: mvn test -Dtest='GoldenExtensionTests$TwoByTwoTestCase#compare'"
+                        + " -Dreprodiff.golden.mode=record-missing");
+    }
+
+    @Test
+    void failOnAShapeMismatchFirst() {
+        record(TwoByTwoTestCase.class);
+        assertThat(onlyFailure(run(FlatTestCase.class))).hasMessage(
+                "[GoldenExtensionTests$FlatTestCase#compare]\n"
+                        + "Expecting actual:\n"
+                        + "  float32[4]\n"
+                        + "to have the shape of golden:\n"
+                        + "  " + goldens.resolve("two-by-two.safetensors") + "#golden  float32[2, 2]\n"
+                        + "but the shapes differ.\n"
+                        + "Replay: mvn test -Dtest='GoldenExtensionTests$FlatTestCase#compare'\n"
+                        + "Record: mvn test -Dtest='GoldenExtensionTests$FlatTestCase#compare'"
+                        + " -Dreprodiff.golden.mode=record");
+    }
+
+    @Goldens
+    static class FlatTestCase {
+        @Test
+        void compare(Golden golden) {
+            golden.verify("two-by-two", values, 4);
+        }
+    }
+
+    // ---- modes
+
+    @Test
+    void overwriteOnlyWhenRecording() throws IOException {
+        record(TwoByTwoTestCase.class);
+        values = new float[] {5, 6, 7, 8};
+        assertThat(onlyFailure(run(TwoByTwoTestCase.class, "reprodiff.golden.mode", "record-missing")))
+                .hasMessageContaining("Mismatched elements: 4 / 4 (100.0%)");
+        assertThat(SafeTensors.readFloats(goldens.resolve("two-by-two.safetensors"), "golden"))
+                .containsExactly(1, 2, 3, 4);
+        record(TwoByTwoTestCase.class);
+        assertThat(SafeTensors.readFloats(goldens.resolve("two-by-two.safetensors"), "golden"))
+                .containsExactly(5, 6, 7, 8);
+    }
+
+    @Test
+    void recordMissingGoldens() {
+        assertAllSucceeded(run(TwoByTwoTestCase.class, "reprodiff.golden.mode", "record-missing"), 1);
+        assertAllSucceeded(run(TwoByTwoTestCase.class), 1);
+    }
+
+    @Test
+    void neverWriteOnCiUnlessForced() {
+        assertThat(onlyFailure(run(TwoByTwoTestCase.class, "reprodiff.golden.mode", "record", "reprodiff.ci",
+                "true"))).hasMessage("[GoldenExtensionTests$TwoByTwoTestCase#compare]\n"
+                + "Not recording golden \"two-by-two\": CI=true, and goldens are never written on CI unless"
+                + " reprodiff.golden.forceRecord=true");
+        assertThat(onlyFailure(run(TwoByTwoTestCase.class, "reprodiff.golden.mode", "record-missing",
+                "reprodiff.ci", "true"))).hasMessage("[GoldenExtensionTests$TwoByTwoTestCase#compare]\n"
+                + "No golden \"two-by-two\" for this platform: " + goldens.resolve("two-by-two.json")
+                + " does not exist.\n"
+                + "Not recording golden \"two-by-two\": CI=true, and goldens are never written on CI unless"
+                + " reprodiff.golden.forceRecord=true.\n"
+                + "Record it: mvn test -Dtest='GoldenExtensionTests$TwoByTwoTestCase#compare'"
+                + " -Dreprodiff.golden.mode=record-missing");
+        assertThat(goldens).isEmptyDirectory();
+        assertAllSucceeded(run(TwoByTwoTestCase.class, "reprodiff.golden.mode", "record", "reprodiff.ci", "true",
+                "reprodiff.golden.forceRecord", "true"), 1);
+        assertThat(goldens.resolve("two-by-two.safetensors")).exists();
+    }
+
+    @Test
+    void rejectAnUnknownMode() {
+        assertThat(onlyFailure(run(TwoByTwoTestCase.class, "reprodiff.golden.mode", "overwrite"))).hasMessage(
+                "Invalid reprodiff.golden.mode \"overwrite\"; expected one of verify, record, record-missing");
+    }
+
+    // ---- corrupt goldens: a clear error, nothing overwritten
+
+    @Test
+    void refuseATruncatedGolden() throws IOException {
+        record(TwoByTwoTestCase.class);
+        Path file = goldens.resolve("two-by-two.safetensors");
+        byte[] bytes = Files.readAllBytes(file);
+        byte[] truncated = Arrays.copyOf(bytes, bytes.length - 4);
+        Files.write(file, truncated);
+        String sha = GoldenStore.sha256(file);
+        String recorded = new GoldenStore(goldens).readManifest("two-by-two").orElseThrow().variants
+                .get("default").sha256();
+        for (String mode : List.of("verify", "record-missing")) {
+            assertThat(onlyFailure(run(TwoByTwoTestCase.class, "reprodiff.golden.mode", mode))).hasMessage(
+                    "Golden \"two-by-two\" is corrupt: " + file + " has SHA-256 " + sha + ", but its manifest "
+                            + goldens.resolve("two-by-two.json") + " recorded " + recorded
+                            + " (a truncated or edited file, or an interrupted recording)");
+            assertThat(Files.readAllBytes(file)).isEqualTo(truncated);
+        }
+    }
+
+    @Test
+    void refuseACorruptManifest() throws IOException {
+        record(TwoByTwoTestCase.class);
+        Path manifest = goldens.resolve("two-by-two.json");
+        Files.writeString(manifest, "{\"variants\": {");
+        assertThat(onlyFailure(run(TwoByTwoTestCase.class))).hasMessageStartingWith("Corrupt golden manifest "
+                + manifest + " at line 1, column 15: Unexpected end-of-input");
+        assertThat(manifest).hasContent("{\"variants\": {");
+    }
+
+    @Test
+    void refuseAGoldenWhoseShapeIsNotItsManifests() throws IOException {
+        record(TwoByTwoTestCase.class);
+        Path file = goldens.resolve("two-by-two.safetensors");
+        SafeTensors.saveFloats(file, Map.of("golden", dev.reprodiff.io.FloatTensor.of(1, 2, 3, 4)), Map.of());
+        Path manifest = goldens.resolve("two-by-two.json");
+        String json = Files.readString(manifest);
+        String oldSha = new GoldenStore(goldens).readManifest("two-by-two").orElseThrow().variants.get("default")
+                .sha256();
+        Files.writeString(manifest, json.replace(oldSha, GoldenStore.sha256(file)));
+        assertThat(onlyFailure(run(TwoByTwoTestCase.class))).hasMessage("Golden file " + file
+                + " holds golden of shape [4], but its manifest recorded [2, 2]");
+    }
+
+    // ---- per-platform variants and tolerances
+
+    @Test
+    void preferTheDeviceTypesGoldenOverTheDefault() {
+        record(TwoByTwoTestCase.class);
+        values = new float[] {5, 6, 7, 8};
+        record(TwoByTwoTestCase.class, "reprodiff.golden.recordAs", "device-type");
+        EngineExecutionResults results = run(TwoByTwoTestCase.class);
+        assertAllSucceeded(results, 1);
+        assertThat(reportEntries(results).get(0).get("reprodiff.golden.two-by-two")).startsWith("cpu within");
+        values = new float[] {9, 9, 9, 9};
+        record(TwoByTwoTestCase.class, "reprodiff.golden.recordAs", "device");
+        assertThat(reportEntries(run(TwoByTwoTestCase.class)).get(0).get("reprodiff.golden.two-by-two"))
+                .startsWith(Platform.current("cpu", 0).deviceKey() + " within");
+        assertThat(goldens.resolve("two-by-two@cpu.safetensors")).exists();
+    }
+
+    @Test
+    void takeTolerancesPerGoldenFromTolerancesJson() throws IOException {
+        record(TwoByTwoTestCase.class);
+        values = new float[] {1, 2, 3, 4.001f};
+        assertThat(onlyFailure(run(TwoByTwoTestCase.class))).hasMessageContaining("Mismatched elements: 1 / 4");
+        Files.writeString(goldens.resolve("tolerances.json"), "{\"goldens\": {\"two-by-two\": {\"atol\": 2e-3,"
+                + " \"rtol\": 0}}}");
+        EngineExecutionResults results = run(TwoByTwoTestCase.class);
+        assertAllSucceeded(results, 1);
+        assertThat(reportEntries(results)).containsExactly(Map.of("reprodiff.golden.two-by-two",
+                "default within |actual - golden| <= 2.0e-03 + 0.0e+00 * |golden| (tolerances.json:"
+                        + " goldens.two-by-two)"));
+    }
+
+    @Test
+    void takeTolerancesPerPairOfPlatformsFromTolerancesJson() throws IOException {
+        record(TwoByTwoTestCase.class);
+        Path manifest = goldens.resolve("two-by-two.json");
+        Files.writeString(manifest, Files.readString(manifest).replace("\"cpu_model\" : \""
+                + Platform.current("cpu", 0).cpuModel() + "\"", "\"cpu_model\" : \"Another CPU\""));
+        Files.writeString(goldens.resolve("tolerances.json"), "{\"platforms\": {\"otherCpu\": {\"atol\": 1e-2,"
+                + " \"rtol\": 0}, \"sameCpuModel\": {\"atol\": 0, \"rtol\": 0}}}");
+        values = new float[] {1, 2, 3, 4.001f};
+        EngineExecutionResults results = run(TwoByTwoTestCase.class);
+        assertAllSucceeded(results, 1);
+        assertThat(reportEntries(results).get(0).get("reprodiff.golden.two-by-two"))
+                .endsWith("(tolerances.json: platforms.otherCpu)");
+    }
+
+    @Deterministic
+    static class DeterministicTestCase {
+        @Test
+        void compare(Golden golden) {
+            golden.verify("two-by-two", values, 2, 2);
+        }
+    }
+
+    @Test
+    void requireExactEqualityForADeterministicTestOnTheRecordingPlatform() {
+        record(DeterministicTestCase.class);
+        values = new float[] {1, 2, 3, Math.nextUp(4f)};
+        assertAllSucceeded(run(TwoByTwoTestCase.class), 1);
+        assertThat(onlyFailure(run(DeterministicTestCase.class))).hasMessageContaining(
+                "within |actual - golden| = 0 (exact: a @Deterministic test on the platform the golden was recorded"
+                        + " on), but\n  Mismatched elements: 1 / 4 (25.0%)\n"
+                        + "  Greatest absolute difference: 4.77e-07 at index (1, 1) (up to 0.00e+00 allowed)");
+    }
+
+    // ---- trajectories
+
+    @Goldens
+    static class TrajectoryTestCase {
+        @Test
+        void compare() {
+            assertThatTrajectory(values, 3, 2).matchesGolden("trajectory");
+        }
+    }
+
+    @Test
+    void nameTheFirstDivergingStep() {
+        values = new float[] {1, 2, 3, 4, 5, 6};
+        record(TrajectoryTestCase.class);
+        values = new float[] {1, 2, 3, 4.5f, 5, 7};
+        assertThat(onlyFailure(run(TrajectoryTestCase.class))).hasMessageContaining(
+                "  Mismatched elements: 2 / 6 (33.3%)\n"
+                        + "  Greatest absolute difference: 1.00e+00 at index (2, 1) (up to 1.78e-05 allowed)\n"
+                        + "  Greatest relative difference: 1.67e-01 at index (2, 1) (up to 1.30e-06 allowed)\n"
+                        + "  At (2, 1): actual 7.00000, golden 6.00000\n"
+                        + "  Cosine distance: 2.53e-03\n"
+                        + "  First step out of tolerance: step 1 of 3 (counting from 0)\n"
+                        + "  L-inf by step: 0.00e+00, 5.00e-01, 1.00e+00\n");
+    }
+
+    // ---- artifacts
+
+    @Goldens
+    static class ImageTestCase {
+        @Test
+        void compare() {
+            assertThatTensor(values, 1, 3, 4, 4).matchesGolden("images/rgb");
+        }
+    }
+
+    @Test
+    void leaveTheActualTensorAndPngsOfImages() throws IOException {
+        values = new float[48];
+        record(ImageTestCase.class);
+        values = new float[48];
+        values[5] = 1;
+        onlyFailure(run(ImageTestCase.class));
+        Path folder = artifacts.resolve("GoldenExtensionTests$ImageTestCase/compare/images");
+        assertThat(SafeTensors.readFloats(folder.resolve("rgb.actual.safetensors"), "actual")).isEqualTo(values);
+        for (String png : List.of("rgb.expected.png", "rgb.actual.png", "rgb.difference.png")) {
+            assertThat(javax.imageio.ImageIO.read(folder.resolve(png).toFile()).getWidth()).isEqualTo(4);
+        }
+    }
+
+    // ---- unread goldens
+
+    @Test
+    void listGoldensThatNoTestRead() throws IOException {
+        record(TwoByTwoTestCase.class);
+        values = new float[48];
+        record(ImageTestCase.class);
+        Files.deleteIfExists(artifacts.resolve("unread-goldens.txt"));
+        assertAllSucceeded(run(ImageTestCase.class), 1);
+        assertThat(artifacts.resolve("unread-goldens.txt")).hasContent("reprodiff: 1 of 2 goldens in " + goldens
+                + " were not read by this run (obsolete if the run included every test; nothing was deleted):\n"
+                + "  two-by-two.safetensors");
+    }
+
+    // ---- parallel recording
+
+    @Goldens
+    static class ParallelTestCase {
+        @RepeatedTest(24)
+        void record(Golden golden, org.junit.jupiter.api.RepetitionInfo repetition) {
+            int i = repetition.getCurrentRepetition();
+            golden.verify("parallel/g" + i, new float[] {i, i + 1}, 2);
+        }
+    }
+
+    @Test
+    void recordDifferentGoldensInParallelSafely() throws IOException {
+        String[] parallel = {"junit.jupiter.execution.parallel.enabled", "true",
+                "junit.jupiter.execution.parallel.mode.default", "concurrent"};
+        List<String> recording = new ArrayList<>(List.of(parallel));
+        recording.addAll(List.of("reprodiff.golden.mode", "record"));
+        assertAllSucceeded(run(ParallelTestCase.class, recording.toArray(new String[0])), 24);
+        assertAllSucceeded(run(ParallelTestCase.class, parallel), 24);
+        try (Stream<Path> files = Files.list(goldens.resolve("parallel"))) {
+            assertThat(files.map(p -> p.getFileName().toString())).hasSize(48)
+                    .allMatch(name -> name.endsWith(".json") || name.endsWith(".safetensors"));
+        }
+    }
+
+    // ---- misuse
+
+    @Test
+    void explainGoldensOutsideTheExtension() {
+        assertThatIllegalStateException().isThrownBy(() -> assertThatTensor(values, 4).matchesGolden("x"))
+                .withMessage("Goldens need reprodiff's JUnit extension, and this thread runs no test that has it:"
+                        + " annotate the test class with @Goldens (or @Seeded or @Deterministic), and call"
+                        + " matchesGolden on the test's own thread");
+    }
+
+    @Goldens
+    static class BadNameTestCase {
+        @Test
+        void compare(Golden golden) {
+            golden.verify("../escape", values, 4);
+        }
+    }
+
+    @Test
+    void rejectGoldenNamesThatLeaveTheFolder() {
+        assertThat(onlyFailure(run(BadNameTestCase.class))).hasMessage("Invalid golden name \"../escape\": use"
+                + " letters, digits, '_', '-' and '.', with '/' between folders, such as \"ddim/tiny-2-steps\"");
+    }
+
+}
