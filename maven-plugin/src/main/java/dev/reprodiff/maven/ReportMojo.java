@@ -81,10 +81,16 @@ public class ReportMojo extends AbstractMojo {
             ArrayNode tests = report.putArray("tests");
             readSurefire(surefireReports.toPath()).forEach(tests::add);
             ArrayNode results = report.putArray("goldens");
+            ArrayNode stale = report.putArray("stale_results");
+            Set<String> ran = testsThatRan(tests);
             Set<String> read = new TreeSet<>();
             for (JsonNode result : readResults(artifacts.resolve("results"))) {
                 ObjectNode copy = ((ObjectNode) result).deepCopy();
                 copy.set("images", copyImages(result.path("images"), project.getBasedir().toPath(), out));
+                if (!ran.isEmpty() && !ran.contains(result.path("test").asText())) {
+                    stale.add(copy);   // its test was skipped or is gone: a leftover of an earlier run
+                    continue;
+                }
                 results.add(copy);
                 read.add(result.path("golden").asText());
             }
@@ -98,6 +104,20 @@ public class ReportMojo extends AbstractMojo {
         } catch (IOException e) {
             throw new MojoExecutionException("Cannot write the reprodiff report to " + out + ": " + e, e);
         }
+    }
+
+    /** {@code Outer$Inner#method} of every test Surefire ran (not skipped), as the extension names tests. */
+    static Set<String> testsThatRan(ArrayNode tests) {
+        Set<String> ran = new TreeSet<>();
+        for (JsonNode test : tests) {
+            if (!"skipped".equals(test.path("status").asText())) {
+                String className = test.path("class").asText();
+                String name = test.path("name").asText();
+                ran.add(className.substring(className.lastIndexOf('.') + 1) + "#"
+                        + (name.contains("(") ? name.substring(0, name.indexOf('(')) : name));
+            }
+        }
+        return ran;
     }
 
     private static long count(ArrayNode results, String status) {

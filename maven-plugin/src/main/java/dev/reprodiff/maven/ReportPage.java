@@ -18,8 +18,9 @@ final class ReportPage {
             .recorded{color:#1a4fa0;font-weight:600} .skipped{color:#777}
             .bar{background:#eee;width:120px;height:9px;display:inline-block;vertical-align:middle}
             .bar span{display:block;height:9px;background:#2e8b57} .bar span.over{background:#b00020}
-            figure{display:inline-block;margin:0 8px 0 0;text-align:center} figcaption{font-size:11px;color:#555}
-            img{width:96px;height:96px;image-rendering:pixelated;border:1px solid #ccc}
+            .images{display:flex;gap:6px} figure{margin:0;text-align:center} figcaption{font-size:11px;color:#555}
+            img{width:80px;height:80px;image-rendering:pixelated;border:1px solid #ccc}
+            td.golden{max-width:340px;overflow-wrap:anywhere} td.images-cell{width:262px}
             .summary span{margin-right:18px} pre{white-space:pre-wrap;font-size:12px;margin:4px 0}
             """;
 
@@ -44,7 +45,16 @@ final class ReportPage {
         for (JsonNode g : goldens) {
             html.append(goldenRow(g));
         }
-        html.append("</table>\n<h2>Unread goldens</h2>");
+        html.append("</table>\n");
+        if (!report.path("stale_results").isEmpty()) {
+            html.append("<h2>Left over from earlier runs</h2><p>Result files whose test did not run this time (skipped,"
+                    + " filtered out or deleted); not counted above. <code>mvn clean</code> removes them.</p><table>"
+                    + "<tr><th>Golden</th><th>Status</th><th>L&infin;</th><th>Tolerance</th><th>Headroom</th>"
+                    + "<th>Platforms</th><th>Seeds</th><th>Images</th></tr>\n");
+            report.path("stale_results").forEach(g -> html.append(goldenRow(g)));
+            html.append("</table>\n");
+        }
+        html.append("<h2>Unread goldens</h2>");
         JsonNode unread = report.path("unread_goldens");
         if (unread.isEmpty()) {
             html.append("<p>Every golden was read by this run.</p>");
@@ -71,7 +81,7 @@ final class ReportPage {
 
     private static String goldenRow(JsonNode g) {
         String status = g.path("status").asText();
-        StringBuilder row = new StringBuilder("<tr><td><code>").append(escape(g.path("golden").asText()))
+        StringBuilder row = new StringBuilder("<tr><td class=\"golden\"><code>").append(escape(g.path("golden").asText()))
                 .append("</code><br><small>").append(escape(g.path("test").asText())).append("<br>")
                 .append(escape(g.path("dtype").asText())).append(shape(g.path("shape"))).append(" &middot; variant ")
                 .append(escape(g.path("variant").asText("-"))).append("</small></td><td class=\"").append(status)
@@ -96,7 +106,8 @@ final class ReportPage {
         }
         row.append("</td><td>").append(headroom(g.path("tolerance_used"))).append("</td><td><small>")
                 .append(platform("recorded", g.path("recorded"))).append(platform("run", g.path("current")))
-                .append("</small></td><td>").append(seeds(g)).append("</td><td>");
+                .append("</small></td><td>").append(seeds(g))
+                .append("</td><td class=\"images-cell\"><div class=\"images\">");
         for (String kind : new String[] {"expected", "actual", "difference"}) {
             if (g.path("images").has(kind)) {
                 row.append("<figure><img alt=\"").append(kind).append("\" src=\"")
@@ -104,7 +115,7 @@ final class ReportPage {
                         .append("</figcaption></figure>");
             }
         }
-        return row.append("</td></tr>\n").toString();
+        return row.append("</div></td></tr>\n").toString();
     }
 
     /** How much of its allowance the worst element used, as a bar: green inside tolerance, red outside. */

@@ -34,4 +34,13 @@ class ReportPageTests {
                               "tolerance_used": 0}], "tests": [], "unread_goldens": []}""");
         assertThat(ReportPage.render(report)).contains("exact", "identical", "Every golden was read");
     }
+
+    @Test
+    void testsThatRanAreNamedAsTheExtensionNamesThemAndSkippedOnesAreLeftOut() throws Exception {
+        var tests = (com.fasterxml.jackson.databind.node.ArrayNode) MAPPER.readTree("""
+                [{"class": "p.ATest", "name": "m(Generator, Golden)", "status": "passed"},
+                 {"class": "p.Outer$Inner", "name": "n", "status": "failed"},
+                 {"class": "p.SkipTest", "name": "s", "status": "skipped"}]""");
+        assertThat(ReportMojo.testsThatRan(tests)).containsExactly("ATest#m", "Outer$Inner#n");
+    }
 }
