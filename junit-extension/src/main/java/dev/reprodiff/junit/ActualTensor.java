@@ -48,7 +48,13 @@ record ActualTensor(String dtype, long[] shape, float[] data, String deviceType,
             throw new IllegalArgumentException("Shape " + format(shape) + " holds " + count + " elements, but the"
                     + " array has " + data.length);
         }
-        return new ActualTensor("float32", shape.clone(), data.clone(), "cpu", 0, trajectory);
+        // Not copied: a 64 MiB latent is compared in place. Captures for repeated runs copy it (see copy()).
+        return new ActualTensor("float32", shape.clone(), data, "cpu", 0, trajectory);
+    }
+
+    /** A copy that later writes to the caller's array cannot change. */
+    ActualTensor copy() {
+        return new ActualTensor(dtype, shape.clone(), data.clone(), deviceType, deviceId, trajectory);
     }
 
     int steps() {

@@ -62,6 +62,17 @@ public final class Golden {
         session.capture(name, ActualTensor.of(data, shape, false));
     }
 
+    /**
+     * Records a pipeline setting (such as {@code num_inference_steps}) in the manifest of every golden this test
+     * records, as provenance.
+     *
+     * @return this object
+     */
+    public Golden setting(String key, Object value) {
+        session.setting(key, value);
+        return this;
+    }
+
     /** The golden folder ({@value Goldens#DIR_PROPERTY}). */
     public Path directory() {
         return session.directory();

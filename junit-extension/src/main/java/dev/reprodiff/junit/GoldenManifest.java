@@ -18,7 +18,7 @@ final class GoldenManifest {
     /** One recorded tensor file and its provenance. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record Variant(String file, String tensor, String dtype, long[] shape, boolean trajectory, String sha256,
-                   String test, long[] seeds, String seedSource, boolean deterministic, String recordedAt,
-                   Platform platform) {
+                   String test, long[] seeds, String seedSource, Map<String, String> settings,
+                   boolean deterministic, String recordedAt, Platform platform) {
     }
 }

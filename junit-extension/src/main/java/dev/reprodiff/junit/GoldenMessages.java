@@ -28,6 +28,18 @@ final class GoldenMessages {
                     float[] golden, int firstStep, double[] stepLinf, String artifacts) {
     }
 
+    /** {@code isCloseTo}'s message: the statistics of {@link #mismatch}, without a golden. */
+    static String notClose(String description, ActualTensor actual, float[] expected, Tolerance tolerance,
+                           TensorComparison.Result r) {
+        StringBuilder message = new StringBuilder(description == null || description.isEmpty() ? ""
+                : "[" + description + "]\n").append("Expecting actual:\n  ").append(actual.summary())
+                .append("\nto be close to expected:\n  ").append(actual.dtype())
+                .append(ActualTensor.format(actual.shape())).append("\nwithin ")
+                .append(tolerance.rule().replace("golden", "expected")).append(", but\n");
+        appendStatistics(message, actual.shape(), actual.data(), expected, "expected", tolerance, r);
+        return message.toString().stripTrailing();
+    }
+
     static String mismatch(Mismatch m) {
         TensorComparison.Result r = m.result();
         long[] shape = m.actual().shape();
@@ -40,27 +52,8 @@ final class GoldenMessages {
                 .append("\n  (").append(m.selected().choice()).append(")\n  recorded on ")
                 .append(m.selected().variant().platform().describe())
                 .append("\nwithin ").append(m.tolerance().rule()).append(" (").append(m.tolerance().source())
-                .append("), but\n")
-                .append(String.format(Locale.ROOT, "  Mismatched elements: %d / %d (%.1f%%)%n", r.mismatched(),
-                        r.total(), 100.0 * r.mismatched() / r.total()));
-        if (r.maxAbsIndex() < 0) {
-            message.append("  Every difference is NaN\n");
-        } else {
-            String absAt = ActualTensor.index(shape, r.maxAbsIndex());
-            String relAt = ActualTensor.index(shape, r.maxRelIndex());
-            double allowed = m.tolerance().atol() + m.tolerance().rtol() * Math.abs(m.golden()[r.maxAbsIndex()]);
-            message.append(String.format(Locale.ROOT,
-                    "  Greatest absolute difference: %.2e at index %s (up to %.2e allowed)%n", r.maxAbs(), absAt,
-                    allowed));
-            message.append(String.format(Locale.ROOT,
-                    "  Greatest relative difference: %.2e at index %s (up to %.2e allowed)%n", r.maxRel(), relAt,
-                    m.tolerance().rtol()));
-            message.append(at(absAt, actual[r.maxAbsIndex()], m.golden()[r.maxAbsIndex()]));
-            if (r.maxRelIndex() != r.maxAbsIndex()) {
-                message.append(at(relAt, actual[r.maxRelIndex()], m.golden()[r.maxRelIndex()]));
-            }
-        }
-        message.append(String.format(Locale.ROOT, "  Cosine distance: %.2e%n", r.cosineDistance()));
+                .append("), but\n");
+        appendStatistics(message, shape, actual, m.golden(), "golden", m.tolerance(), r);
         if (m.stepLinf() != null) {
             message.append(m.firstStep() < 0 ? "  Every step is within tolerance on its own\n"
                     : "  First step out of tolerance: step " + m.firstStep() + " of " + m.stepLinf().length
@@ -74,6 +67,31 @@ final class GoldenMessages {
             message.append("\nArtifacts: ").append(m.artifacts());
         }
         return message.toString();
+    }
+
+    /** Counts, worst absolute and relative differences with the values there, and the cosine distance. */
+    private static void appendStatistics(StringBuilder message, long[] shape, float[] actual, float[] golden,
+                                         String label, Tolerance tolerance, TensorComparison.Result r) {
+        message.append(String.format(Locale.ROOT, "  Mismatched elements: %d / %d (%.1f%%)%n", r.mismatched(),
+                r.total(), 100.0 * r.mismatched() / r.total()));
+        if (r.maxAbsIndex() < 0) {
+            message.append("  Every difference is NaN\n");
+        } else {
+            String absAt = ActualTensor.index(shape, r.maxAbsIndex());
+            String relAt = ActualTensor.index(shape, r.maxRelIndex());
+            double allowed = tolerance.atol() + tolerance.rtol() * Math.abs(golden[r.maxAbsIndex()]);
+            message.append(String.format(Locale.ROOT,
+                    "  Greatest absolute difference: %.2e at index %s (up to %.2e allowed)%n", r.maxAbs(), absAt,
+                    allowed));
+            message.append(String.format(Locale.ROOT,
+                    "  Greatest relative difference: %.2e at index %s (up to %.2e allowed)%n", r.maxRel(), relAt,
+                    tolerance.rtol()));
+            message.append(at(absAt, actual[r.maxAbsIndex()], label, golden[r.maxAbsIndex()]));
+            if (r.maxRelIndex() != r.maxAbsIndex()) {
+                message.append(at(relAt, actual[r.maxRelIndex()], label, golden[r.maxRelIndex()]));
+            }
+        }
+        message.append(String.format(Locale.ROOT, "  Cosine distance: %.2e%n", r.cosineDistance()));
     }
 
     /** The short summary an IDE diffs: the worst element of each side. */
@@ -103,8 +121,8 @@ final class GoldenMessages {
         return "Recorded golden \"" + name + "\" (" + variant + ") to " + file;
     }
 
-    private static String at(String index, float actual, float golden) {
-        return "  At " + index + ": actual " + value(actual) + ", golden " + value(golden) + "\n";
+    private static String at(String index, float actual, String label, float other) {
+        return "  At " + index + ": actual " + value(actual) + ", " + label + " " + value(other) + "\n";
     }
 
     static String value(float v) {

@@ -3,14 +3,20 @@ package dev.reprodiff.junit;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ExtensionContext.Namespace;
 
+import org.junit.jupiter.api.MediaType;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /** The golden work of one test invocation: verifying and recording, and the outputs captured for repeat checks. */
@@ -20,10 +26,11 @@ final class GoldenSession {
     private static final ThreadLocal<GoldenSession> BOUND = new ThreadLocal<>();
 
     private final ExtensionContext context;
-    private final GoldenSettings settings;
+    private final GoldenSettings config;
     private final GoldenStore store;
     private final GoldenUsage usage;
     private final List<Captured> captures = new ArrayList<>();
+    private final Map<String, String> settings = new LinkedHashMap<>();
     private String artifactsError;
 
     /** An output that went through the golden API, for {@code @Deterministic(repeat = ...)}. */
@@ -38,10 +45,10 @@ final class GoldenSession {
 
     private GoldenSession(ExtensionContext context) {
         this.context = context;
-        this.settings = GoldenSettings.from(context);
-        this.store = new GoldenStore(settings.dir());
+        this.config = GoldenSettings.from(context);
+        this.store = new GoldenStore(config.dir());
         this.usage = context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent(GoldenUsage.class,
-                key -> new GoldenUsage(settings.artifacts()), GoldenUsage.class);
+                key -> new GoldenUsage(config.artifacts()), GoldenUsage.class);
     }
 
     static GoldenSession of(ExtensionContext context) {
@@ -73,11 +80,16 @@ final class GoldenSession {
     }
 
     Path directory() {
-        return settings.dir();
+        return config.dir();
+    }
+
+    /** A pipeline setting recorded in the manifest of every golden this invocation records. */
+    synchronized void setting(String key, Object value) {
+        settings.put(key, String.valueOf(value));
     }
 
     synchronized void capture(String name, ActualTensor tensor) {
-        captures.add(new Captured(name, tensor));
+        captures.add(new Captured(name, tensor.copy()));
     }
 
     /** The outputs captured so far, leaving none: each run of a repeated test starts empty. */
@@ -89,30 +101,30 @@ final class GoldenSession {
 
     /** Compares {@code actual} with golden {@code name}, or records it, as the mode says. */
     void verify(String name, ActualTensor actual, String description) {
+        verify(name, actual, description, Map.of());
+    }
+
+    void verify(String name, ActualTensor actual, String description, Map<String, String> assertionSettings) {
         GoldenStore.checkName(name);
         capture(name, actual);
         GoldenMessages.Origin origin = origin(description);
         Platform current = Platform.current(actual.deviceType(), actual.deviceId());
+        if (config.mode() == GoldenSettings.Mode.RECORD) {
+            // Not reading the old golden first: recording is how a corrupt one gets replaced.
+            record(name, actual, current, origin, assertionSettings);
+            return;
+        }
         Optional<GoldenStore.Selected> selected = store.select(name, current);
-        switch (settings.mode()) {
-            case RECORD:
-                record(name, actual, current, origin);
-                return;
-            case RECORD_MISSING:
-                if (selected.isEmpty() && settings.mayWrite()) {
-                    record(name, actual, current, origin);
-                    return;
-                }
-                break;
-            default:
-                break;
+        if (selected.isEmpty() && config.mode() == GoldenSettings.Mode.RECORD_MISSING && config.mayWrite()) {
+            record(name, actual, current, origin, assertionSettings);
+            return;
         }
         if (selected.isEmpty()) {
             writeResult(name, "missing", actual, current, (String) null);
             throw new GoldenAssertionError(GoldenMessages.missing(origin, name, missingReason(name),
                     TestCommands.recordMissing(context, SeededExtension.storedSeeds(context).orElse(null)),
-                    !settings.mayWrite()
-                    && settings.mode() != GoldenSettings.Mode.VERIFY));
+                    !config.mayWrite()
+                    && config.mode() != GoldenSettings.Mode.VERIFY));
         }
         compare(name, actual, current, selected.get(), origin);
     }
@@ -153,19 +165,22 @@ final class GoldenSession {
                 GoldenMessages.summary(actual, actual.data(), result.maxAbsIndex()));
     }
 
-    private void record(String name, ActualTensor actual, Platform current, GoldenMessages.Origin origin) {
-        if (!settings.mayWrite()) {
+    private void record(String name, ActualTensor actual, Platform current, GoldenMessages.Origin origin,
+                        Map<String, String> assertionSettings) {
+        if (!config.mayWrite()) {
             throw new GoldenAssertionError(origin.header() + GoldenMessages.ciRefusal(name));
         }
-        String variant = switch (settings.recordAs()) {
+        String variant = switch (config.recordAs()) {
             case DEVICE -> current.deviceKey();
             case DEVICE_TYPE -> current.deviceType();
             default -> GoldenStore.DEFAULT_VARIANT;
         };
         Optional<Seeds> seeds = SeededExtension.storedSeeds(context);
         GoldenManifest.Variant provenance = new GoldenManifest.Variant(null, null, actual.dtype(), actual.shape(),
-                actual.trajectory(), null, TestCommands.testId(context), seeds.map(Seeds::values).orElse(null),
-                seeds.map(s -> s.source().label).orElse(null), DeterministicExtension.isDeterministic(context),
+                actual.trajectory(), null, TestCommands.qualifiedTestId(context),
+                seeds.map(Seeds::values).orElse(null),
+                seeds.map(s -> s.source().label).orElse(null), settings(assertionSettings),
+                DeterministicExtension.isDeterministic(context),
                 Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), current);
         try {
             Path file = store.record(name, variant, actual, provenance);
@@ -177,6 +192,12 @@ final class GoldenSession {
         }
     }
 
+    private synchronized Map<String, String> settings(Map<String, String> assertionSettings) {
+        Map<String, String> all = new TreeMap<>(settings);
+        all.putAll(assertionSettings);
+        return all.isEmpty() ? null : all;
+    }
+
     private String missingReason(String name) {
         Optional<GoldenManifest> manifest = store.readManifest(name);
         return manifest.isEmpty() ? store.manifestFile(name) + " does not exist"
@@ -186,10 +207,10 @@ final class GoldenSession {
 
     /** The artifacts written, or null (and {@link #artifactsError} set) when they could not be. */
     private List<Path> writeArtifacts(String name, ActualTensor actual, float[] golden) {
-        Path folder = settings.artifacts().resolve(TestCommands.testId(context).replace('#', '/'));
+        Path folder = config.artifacts().resolve(TestCommands.testId(context).replace('#', '/'));
         try {
             List<Path> files = Artifacts.write(folder, name, actual, golden);
-            files.forEach(f -> context.publishReportEntry("reprodiff.artifact", f.toString()));
+            files.forEach(this::publish);
             return files;
         } catch (IOException | RuntimeException e) {
             artifactsError = e.toString();
@@ -205,7 +226,7 @@ final class GoldenSession {
         long[] last = actual.trajectory() ? java.util.Arrays.copyOfRange(actual.shape(), 1, actual.shape().length)
                 : actual.shape();
         if (images != null && images.isEmpty() && Artifacts.imageShape(last) != null) {
-            Path folder = settings.artifacts().resolve(GoldenResults.FOLDER).resolve("images")
+            Path folder = config.artifacts().resolve(GoldenResults.FOLDER).resolve("images")
                     .resolve(TestCommands.testId(context).replace('#', '/'));
             try {
                 images = Artifacts.write(folder, name, actual, golden);
@@ -216,7 +237,7 @@ final class GoldenSession {
         TensorComparison.Result r = TensorComparison.compare(actual.data(), golden, tolerance.atol(),
                 tolerance.rtol());
         Optional<Seeds> seeds = SeededExtension.storedSeeds(context);
-        GoldenResults.write(settings.artifacts(), TestCommands.testId(context), new GoldenResults.Result(
+        GoldenResults.write(config.artifacts(), TestCommands.testId(context), new GoldenResults.Result(
                 GoldenResults.FORMAT, name, TestCommands.testId(context), status, store.dir().toString(),
                 selected.key(), selected.choice(), actual.dtype(), actual.shape(),
                 seeds.map(Seeds::values).orElse(null), seeds.map(s -> s.source().label).orElse(null),
@@ -230,11 +251,22 @@ final class GoldenSession {
     /** Recordings and missing goldens get a result file without a comparison. */
     private void writeResult(String name, String status, ActualTensor actual, Platform current, String variant) {
         Optional<Seeds> seeds = SeededExtension.storedSeeds(context);
-        GoldenResults.write(settings.artifacts(), TestCommands.testId(context), new GoldenResults.Result(
+        GoldenResults.write(config.artifacts(), TestCommands.testId(context), new GoldenResults.Result(
                 GoldenResults.FORMAT, name, TestCommands.testId(context), status, store.dir().toString(), variant,
                 null, actual.dtype(), actual.shape(), seeds.map(Seeds::values).orElse(null),
                 seeds.map(s -> s.source().label).orElse(null), DeterministicExtension.isDeterministic(context),
                 null, null, null, null, null, null, null, null, current, null, List.of()));
+    }
+
+    /** A report entry with the path, and the file itself attached to the test report (JUnit 5.12+). */
+    private void publish(Path file) {
+        context.publishReportEntry("reprodiff.artifact", file.toString());
+        MediaType type = file.toString().endsWith(".png") ? MediaType.IMAGE_PNG : MediaType.APPLICATION_OCTET_STREAM;
+        try {
+            context.publishFile(file.getFileName().toString(), type, target -> Files.copy(file, target));
+        } catch (RuntimeException e) {
+            // A launcher without an output directory: the report entry and the file under target/reprodiff stay.
+        }
     }
 
     private GoldenMessages.Origin origin(String description) {

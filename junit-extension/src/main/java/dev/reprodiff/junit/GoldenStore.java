@@ -164,8 +164,8 @@ final class GoldenStore {
         SafeTensors.saveFloats(file, tensors, metadata);
         GoldenManifest.Variant variant = new GoldenManifest.Variant(dir.relativize(file).toString(), tensorName,
                 provenance.dtype(), actual.shape(), actual.trajectory(), sha256(file), provenance.test(),
-                provenance.seeds(), provenance.seedSource(), provenance.deterministic(), provenance.recordedAt(),
-                provenance.platform());
+                provenance.seeds(), provenance.seedSource(), provenance.settings(), provenance.deterministic(),
+                provenance.recordedAt(), provenance.platform());
         Path manifestFile = manifestFile(name);
         synchronized (MANIFEST_LOCKS.computeIfAbsent(manifestFile.toAbsolutePath().normalize(), k -> new Object())) {
             GoldenManifest manifest = existingForRecording(name);

@@ -1,8 +1,10 @@
 package dev.reprodiff.junit;
 
 import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.util.cuda.CudaUtils;
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.reprodiff.determinism.Determinism;
 
 import java.io.IOException;
@@ -15,6 +17,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /** Where a tensor was computed: the fingerprint that goldens record and tolerances compare. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
 record Platform(String os, String arch, String cpuModel, String deviceType, String deviceName,
                 String computeCapability, String cudaVersion, String libtorchVersion, String djlVersion, int threads,
                 Map<String, Object> determinism) {
@@ -24,12 +27,18 @@ record Platform(String os, String arch, String cpuModel, String deviceType, Stri
     /** This JVM's platform for a tensor on {@code deviceType} ({@code cpu} or {@code gpu}). */
     static Platform current(String deviceType, int deviceId) {
         Engine engine = Engine.getEngine("PyTorch");
-        Determinism.Settings settings = Determinism.current();
+        Map<String, Object> determinism;
+        try {
+            determinism = new TreeMap<>(Determinism.current().asMap());
+        } catch (RuntimeException | LinkageError e) {
+            // A libtorch whose at::Context symbols differ: the fingerprint goes on without the flags.
+            determinism = Map.of("unavailable", e.toString());
+        }
         boolean gpu = "gpu".equals(deviceType);
         return new Platform(System.getProperty("os.name"), System.getProperty("os.arch"), CPU_MODEL, deviceType,
                 gpu ? gpuName(deviceId) : CPU_MODEL, gpu ? CudaUtils.getComputeCapability(deviceId) : null,
                 gpu ? CudaUtils.getCudaVersionString() : null, engine.getVersion(), Engine.getDjlVersion(),
-                settings.intraOpThreads(), new TreeMap<>(settings.asMap()));
+                JniUtils.getNumThreads(), determinism);
     }
 
     /** Same hardware and software, so that a {@code @Deterministic} test must reproduce the golden bit for bit. */

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ExtensionContext.Namespace;
+import org.junit.jupiter.api.extension.LifecycleMethodExecutionExceptionHandler;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
 import org.junit.jupiter.api.extension.ParameterResolver;
@@ -24,7 +25,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /** Resolves the seeds of {@link Seeded} tests, injects generators and seeds, and names the seeds in failures. */
-final class SeededExtension implements BeforeEachCallback, ParameterResolver, TestExecutionExceptionHandler {
+final class SeededExtension implements BeforeEachCallback, ParameterResolver, TestExecutionExceptionHandler,
+        LifecycleMethodExecutionExceptionHandler {
 
     private static final Namespace NAMESPACE = Namespace.create(SeededExtension.class);
     private static final String GENERATORS = "generators";
@@ -65,6 +67,18 @@ final class SeededExtension implements BeforeEachCallback, ParameterResolver, Te
             throw throwable;
         }
         throw SeedMessages.withSeeds(throwable, seeds.get(), TestCommands.replay(context, seeds.get()));
+    }
+
+    @Override
+    public void handleBeforeEachMethodExecutionException(ExtensionContext context, Throwable throwable)
+            throws Throwable {
+        handleTestExecutionException(context, throwable);
+    }
+
+    @Override
+    public void handleAfterEachMethodExecutionException(ExtensionContext context, Throwable throwable)
+            throws Throwable {
+        handleTestExecutionException(context, throwable);
     }
 
     /** The seeds of this invocation, resolved once and published as report entries. */

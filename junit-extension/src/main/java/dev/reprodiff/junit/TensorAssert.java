@@ -4,6 +4,8 @@ import dev.reprodiff.io.FloatTensor;
 import org.assertj.core.api.AbstractAssert;
 
 import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Assertions on a tensor, created by {@link ReproAssertions#assertThatTensor}. Describe it with {@code as(...)}: the
@@ -12,6 +14,7 @@ import java.util.Arrays;
 public final class TensorAssert extends AbstractAssert<TensorAssert, FloatTensor> {
 
     private final ActualTensor tensor;
+    private final Map<String, String> settings = new TreeMap<>();
 
     TensorAssert(ActualTensor tensor) {
         super(new FloatTensor(tensor.shape(), tensor.data()), TensorAssert.class);
@@ -24,7 +27,33 @@ public final class TensorAssert extends AbstractAssert<TensorAssert, FloatTensor
      * that leaves tolerance.
      */
     public TensorAssert matchesGolden(String name) {
-        GoldenSession.current().verify(name, tensor, info.descriptionText());
+        GoldenSession.current().verify(name, tensor, info.descriptionText(), settings);
+        return myself;
+    }
+
+    /** Records a pipeline setting (such as {@code eta}) in the manifest when this assertion records its golden. */
+    public TensorAssert withSetting(String key, Object value) {
+        settings.put(key, String.valueOf(value));
+        return myself;
+    }
+
+    /**
+     * Verifies that every element is within {@code |actual - expected| <= atol + rtol * |expected|} of
+     * {@code expected} (a row-major array of the same number of elements), as {@code torch.testing.assert_close}
+     * does; no golden is involved.
+     */
+    public TensorAssert isCloseTo(float[] expected, double atol, double rtol) {
+        if (expected.length != tensor.data().length) {
+            throw failure("%nExpecting actual:%n  %s%nto be close to %d elements, but it has %d", tensor.summary(),
+                    expected.length, tensor.data().length);
+        }
+        if (TensorComparison.countMismatches(tensor.data(), expected, atol, rtol) > 0) {
+            Tolerance tolerance = new Tolerance(atol, rtol, "given");
+            TensorComparison.Result result = TensorComparison.compare(tensor.data(), expected, atol, rtol);
+            throw new org.opentest4j.AssertionFailedError(GoldenMessages.notClose(info.descriptionText(), tensor,
+                    expected, tolerance, result), GoldenMessages.summary(tensor, expected, result.maxAbsIndex()),
+                    GoldenMessages.summary(tensor, tensor.data(), result.maxAbsIndex()));
+        }
         return myself;
     }
 

@@ -31,6 +31,16 @@ final class TestCommands {
         return context.getTestMethod().map(m -> name + "#" + m.getName()).orElse(name);
     }
 
+    /** {@code dev.example.Outer$Inner#method [2] seed=3}: the test as a manifest's provenance names it. */
+    static String qualifiedTestId(ExtensionContext context) {
+        String name = context.getRequiredTestClass().getName()
+                + context.getTestMethod().map(m -> "#" + m.getName()).orElse("");
+        // Invocations of a template (@ParameterizedTest, @RepeatedTest) keep their display name.
+        boolean invocation = context.getTestMethod().isPresent() && context.getParent()
+                .flatMap(ExtensionContext::getTestMethod).isPresent();
+        return invocation ? name + " " + context.getDisplayName() : name;
+    }
+
     private static String select(ExtensionContext context) {
         return "mvn test -Dtest='" + testId(context) + "'";
     }

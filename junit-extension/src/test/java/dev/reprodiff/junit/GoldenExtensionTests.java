@@ -72,6 +72,15 @@ class GoldenExtensionTests {
     }
 
     @Goldens
+    static class SettingsTestCase {
+        @Test
+        void compare(Golden golden) {
+            golden.setting("num_inference_steps", 2);
+            assertThatTensor(values, 2, 2).withSetting("eta", 0.0).matchesGolden("two-by-two");
+        }
+    }
+
+    @Goldens
     static class AssertJTestCase {
         @Test
         void compare() {
@@ -93,7 +102,7 @@ class GoldenExtensionTests {
         assertThat(variant.shape()).containsExactly(2, 2);
         assertThat(variant.dtype()).isEqualTo("float32");
         assertThat(variant.sha256()).isEqualTo(GoldenStore.sha256(file));
-        assertThat(variant.test()).isEqualTo("GoldenExtensionTests$TwoByTwoTestCase#compare");
+        assertThat(variant.test()).isEqualTo("dev.reprodiff.junit.GoldenExtensionTests$TwoByTwoTestCase#compare");
         assertThat(variant.platform().sameAs(Platform.current("cpu", 0))).isTrue();
         assertThat(variant.platform().determinism()).containsKey("deterministic_algorithms");
         assertThat(reportEntries(results)).containsExactly(Map.of("reprodiff.golden.two-by-two",
@@ -102,6 +111,13 @@ class GoldenExtensionTests {
             assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder(
                     "two-by-two.safetensors", "two-by-two.json");
         }
+    }
+
+    @Test
+    void recordPipelineSettingsAsProvenance() {
+        record(SettingsTestCase.class);
+        assertThat(new GoldenStore(goldens).readManifest("two-by-two").orElseThrow().variants.get("default")
+                .settings()).containsExactly(Map.entry("eta", "0.0"), Map.entry("num_inference_steps", "2"));
     }
 
     @Test
@@ -255,6 +271,11 @@ class GoldenExtensionTests {
         assertThat(onlyFailure(run(TwoByTwoTestCase.class))).hasMessageStartingWith("Corrupt golden manifest "
                 + manifest + " at line 1, column 15: Unexpected end-of-input");
         assertThat(manifest).hasContent("{\"variants\": {");
+        assertThat(onlyFailure(run(TwoByTwoTestCase.class, "reprodiff.golden.mode", "record-missing")))
+                .hasMessageStartingWith("Corrupt golden manifest ");
+        assertThat(manifest).hasContent("{\"variants\": {");
+        record(TwoByTwoTestCase.class);
+        assertAllSucceeded(run(TwoByTwoTestCase.class), 1);
     }
 
     @Test
@@ -377,7 +398,11 @@ class GoldenExtensionTests {
         record(ImageTestCase.class);
         values = new float[48];
         values[5] = 1;
-        onlyFailure(run(ImageTestCase.class));
+        EngineExecutionResults results = TestKit.executeWithOutputs(ImageTestCase.class,
+                artifacts.resolve("junit"), config());
+        onlyFailure(results);
+        assertThat(results.allEvents().stream().filter(e -> e.getType()
+                == org.junit.platform.testkit.engine.EventType.FILE_ENTRY_PUBLISHED)).hasSize(4);
         Path folder = artifacts.resolve("GoldenExtensionTests$ImageTestCase/compare/images");
         assertThat(SafeTensors.readFloats(folder.resolve("rgb.actual.safetensors"), "actual")).isEqualTo(values);
         for (String png : List.of("rgb.expected.png", "rgb.actual.png", "rgb.difference.png")) {
@@ -418,10 +443,28 @@ class GoldenExtensionTests {
         recording.addAll(List.of("reprodiff.golden.mode", "record"));
         assertAllSucceeded(run(ParallelTestCase.class, recording.toArray(new String[0])), 24);
         assertAllSucceeded(run(ParallelTestCase.class, parallel), 24);
+        assertThat(new GoldenStore(goldens).readManifest("parallel/g7").orElseThrow().variants.get("default").test())
+                .isEqualTo("dev.reprodiff.junit.GoldenExtensionTests$ParallelTestCase#record repetition 7 of 24");
         try (Stream<Path> files = Files.list(goldens.resolve("parallel"))) {
             assertThat(files.map(p -> p.getFileName().toString())).hasSize(48)
                     .allMatch(name -> name.endsWith(".json") || name.endsWith(".safetensors"));
         }
+    }
+
+    @Goldens
+    static class DynamicTestCase {
+        @org.junit.jupiter.api.TestFactory
+        Stream<org.junit.jupiter.api.DynamicTest> goldens() {
+            return Stream.of(1, 2).map(i -> org.junit.jupiter.api.DynamicTest.dynamicTest("golden " + i,
+                    () -> assertThatTensor(new float[] {i}, 1).matchesGolden("dynamic/g" + i)));
+        }
+    }
+
+    @Test
+    void bindGoldensInDynamicTests() {
+        assertAllSucceeded(run(DynamicTestCase.class, "reprodiff.golden.mode", "record"), 2);
+        assertAllSucceeded(run(DynamicTestCase.class), 2);
+        assertThat(goldens.resolve("dynamic/g2.safetensors")).exists();
     }
 
     // ---- misuse

@@ -24,7 +24,7 @@ class GoldenMessagesTests {
 
     private static GoldenStore.Selected selected(Platform recorded, boolean trajectory, long... shape) {
         return new GoldenStore.Selected("ddim/tiny", "default", new GoldenManifest.Variant("ddim/tiny.safetensors",
-                "golden", "float32", shape, trajectory, "00", "DdimTests#tiny", new long[] {0}, "method", false,
+                "golden", "float32", shape, trajectory, "00", "DdimTests#tiny", new long[] {0}, "method", null, false,
                 "2026-11-29T07:00:00Z", recorded), "the default golden; no golden for this device"
                 + " \"cpu-amd-epyc-7763\" or device type \"cpu\"");
     }
@@ -130,6 +130,33 @@ class GoldenMessagesTests {
                 "[DDIMPipeline tiny, step 3 of 10, @Seeded(0)]\n"
                         + "No golden \"ddim/tiny\" for this platform: goldens/ddim/tiny.json does not exist.\n"
                         + "Record it: mvn test -Dtest='DdimTests#tiny' -Dreprodiff.golden.mode=record-missing");
+    }
+
+    @Test
+    void notClose_create() {
+        ActualTensor actual = ActualTensor.of(new float[] {1, 2.5f}, new long[] {2}, false);
+        float[] expected = {1, 2};
+        assertThat(GoldenMessages.notClose("latents", actual, expected, new Tolerance(1e-5, 0, "given"),
+                TensorComparison.compare(actual.data(), expected, 1e-5, 0))).isEqualTo("[latents]\n"
+                + "Expecting actual:\n"
+                + "  float32[2]\n"
+                + "to be close to expected:\n"
+                + "  float32[2]\n"
+                + "within |actual - expected| <= 1.0e-05 + 0.0e+00 * |expected|, but\n"
+                + "  Mismatched elements: 1 / 2 (50.0%)\n"
+                + "  Greatest absolute difference: 5.00e-01 at index (1) (up to 1.00e-05 allowed)\n"
+                + "  Greatest relative difference: 2.50e-01 at index (1) (up to 0.00e+00 allowed)\n"
+                + "  At (1): actual 2.50000, expected 2.00000\n"
+                + "  Cosine distance: 3.45e-03");
+    }
+
+    @Test
+    void isCloseToNeedsNoGolden() {
+        ReproAssertions.assertThatTensor(new float[] {1, 2}, 2).isCloseTo(new float[] {1, 2.000001f}, 1e-5, 0);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ReproAssertions.assertThatTensor(
+                new float[] {1, 2}, 2).isCloseTo(new float[] {1, 3}, 1e-5, 0))
+                .isInstanceOf(org.opentest4j.AssertionFailedError.class)
+                .hasMessageContaining("  At (1): actual 2.00000, expected 3.00000\n");
     }
 
     @Test

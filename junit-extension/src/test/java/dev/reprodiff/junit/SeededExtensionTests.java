@@ -259,12 +259,50 @@ class SeededExtensionTests {
                 + "Replay: mvn test -Dtest='SeededExtensionTests$FailingTestCase#failsUnfixed' -Dreprodiff.seed=99");
     }
 
+    static class RandomFailureTestCase {
+        @Test
+        @Seeded
+        void draws(Generator generator) {
+            throw new AssertionError("drew " + generator.randn(new float[1])[0]);
+        }
+    }
+
+    @Test
+    void replayARandomFailureWithTheCommandItPrints() {
+        String first = onlyFailure(execute(RandomFailureTestCase.class)).getMessage();
+        String seed = first.substring(first.indexOf("-Dreprodiff.seed=") + "-Dreprodiff.seed=".length());
+        String replayed = onlyFailure(execute(RandomFailureTestCase.class, "reprodiff.seed", seed)).getMessage();
+        assertThat(first).startsWith("drew " + firstDraw(Long.parseLong(seed)) + "\nSeeds: random seed " + seed
+                + "\nReplay: mvn test -Dtest='SeededExtensionTests$RandomFailureTestCase#draws' -Dreprodiff.seed=");
+        assertThat(replayed.lines().findFirst()).isEqualTo(first.lines().findFirst());
+    }
+
     @Test
     void keepTheTypeOfOtherExceptions() {
         Throwable failure = onlyFailure(executeMethod(FailingTestCase.class, "throwsIllegalState"));
         assertThat(failure).isExactlyInstanceOf(IllegalStateException.class).hasMessage("bad state");
         assertThat(failure.getSuppressed()).singleElement().satisfies(s -> assertThat(s).hasMessage(
-                "Seeds: @Seeded(3)\nReplay: mvn test -Dtest='SeededExtensionTests$FailingTestCase#throwsIllegalState'"));
+                "Seeds: @Seeded(3)\n"
+                        + "Replay: mvn test -Dtest='SeededExtensionTests$FailingTestCase#throwsIllegalState'"));
+    }
+
+    @Seeded(11)
+    static class FailingSetUpTestCase {
+        @BeforeEach
+        void setUp(Generator generator) {
+            throw new AssertionError("setUp drew " + generator.initialSeed());
+        }
+
+        @Test
+        void test() {
+        }
+    }
+
+    @Test
+    void appendSeedsToFailuresOfBeforeEachMethods() {
+        assertThat(onlyFailure(execute(FailingSetUpTestCase.class))).hasMessage("setUp drew 11\n"
+                + "Seeds: @Seeded(11)\n"
+                + "Replay: mvn test -Dtest='SeededExtensionTests$FailingSetUpTestCase#test'");
     }
 
     // ---- misuse
@@ -284,14 +322,15 @@ class SeededExtensionTests {
     @Test
     void explainAGeneratorParameterForSeveralSeeds() {
         assertThat(onlyFailure(executeMethod(MisuseTestCase.class,
-                "oneGeneratorTwoSeeds(dev.reprodiff.random.Generator)"))).hasMessageContaining("@Seeded({1, 2}) gives 2 seeds, but"
-                + " parameter 0 of MisuseTestCase#oneGeneratorTwoSeeds takes one Generator; declare List<Generator>"
-                + " to get one generator per seed, or give @Seeded a single seed");
+                "oneGeneratorTwoSeeds(dev.reprodiff.random.Generator)"))).hasMessage(
+                "@Seeded({1, 2}) gives 2 seeds, but parameter 0 of MisuseTestCase#oneGeneratorTwoSeeds takes one"
+                        + " Generator; declare List<Generator> to get one generator per seed, or give @Seeded a single"
+                        + " seed");
     }
 
     @Test
     void explainAMisplacedSeedParameter() {
-        assertThat(onlyFailure(executeMethod(MisuseTestCase.class, "seedOnAnInt(int)"))).hasMessageContaining(
+        assertThat(onlyFailure(executeMethod(MisuseTestCase.class, "seedOnAnInt(int)"))).hasMessage(
                 "@Seeded on parameter 0 of MisuseTestCase#seedOnAnInt expects a long (the seed) or long[] (all"
                         + " seeds) without a value, but found int with value [4]; put the seeds on the method or"
                         + " class: @Seeded(0)");

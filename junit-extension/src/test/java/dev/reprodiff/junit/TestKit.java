@@ -1,12 +1,17 @@
 package dev.reprodiff.junit;
 
 import org.junit.platform.engine.DiscoverySelector;
+import org.junit.platform.engine.OutputDirectoryCreator;
+import org.junit.platform.engine.TestDescriptor;
 import org.junit.platform.engine.reporting.ReportEntry;
 import org.junit.platform.testkit.engine.EngineExecutionResults;
 import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Event;
 import org.junit.platform.testkit.engine.EventType;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -31,7 +36,27 @@ final class TestKit {
     }
 
     static EngineExecutionResults execute(DiscoverySelector selector, String... parameters) {
-        EngineTestKit.Builder builder = EngineTestKit.engine("junit-jupiter").selectors(selector);
+        return execute(EngineTestKit.engine("junit-jupiter").selectors(selector), parameters);
+    }
+
+    /** Runs {@code testCase} with published files written under {@code outputs}, one folder per test. */
+    static EngineExecutionResults executeWithOutputs(Class<?> testCase, Path outputs, String... parameters) {
+        return execute(EngineTestKit.engine("junit-jupiter").selectors(selectClass(testCase))
+                .outputDirectoryCreator(new OutputDirectoryCreator() {
+                    @Override
+                    public Path getRootDirectory() {
+                        return outputs;
+                    }
+
+                    @Override
+                    public Path createOutputDirectory(TestDescriptor descriptor) throws IOException {
+                        return Files.createDirectories(outputs.resolve(Integer.toHexString(
+                                descriptor.getUniqueId().toString().hashCode())));
+                    }
+                }), parameters);
+    }
+
+    private static EngineExecutionResults execute(EngineTestKit.Builder builder, String... parameters) {
         for (int i = 0; i < parameters.length; i += 2) {
             builder.configurationParameter(parameters[i], parameters[i + 1]);
         }
