@@ -8,6 +8,7 @@ assert log.contains('Goldens in ') && log.contains(': 4 new, 0 changed, 0 unchan
 assert log.contains('new:       tiny/values.safetensors')
 // The filtered second recording rewrote tiny/values with the same values and left tiny/other alone.
 assert log.contains('unchanged: tiny/other.safetensors')
+assert log.contains('changed:   tiny/values.json  (provenance only: the golden\'s tensors are unchanged)')
 assert log.contains('Tests run: 1, passed: 1, failed: 0')
 assert log.contains('Tests run: 3, Failures: 0, Errors: 0, Skipped: 0')
 

@@ -27,9 +27,20 @@ record GoldenSnapshot(Map<String, String> files) {
             log.info(String.format("Goldens in %s: %d new, %d changed, %d unchanged%s", dir, created.size(),
                     changed.size(), unchanged.size(), removed.isEmpty() ? "" : ", " + removed.size() + " removed"));
             created.forEach(f -> log.info("  new:       " + f));
-            changed.forEach(f -> log.info("  changed:   " + f));
+            changed.forEach(f -> log.info("  changed:   " + f + (provenanceOnly(f) ? "  (provenance only: the golden's"
+                    + " tensors are unchanged)" : "")));
             unchanged.forEach(f -> log.info("  unchanged: " + f));
             removed.forEach(f -> log.info("  removed:   " + f));
+        }
+
+        /** A manifest that changed while every tensor file of its golden stayed the same. */
+        boolean provenanceOnly(String file) {
+            if (!file.endsWith(".json")) {
+                return false;
+            }
+            String golden = file.substring(0, file.length() - ".json".length());
+            return Stream.concat(created.stream(), changed.stream()).noneMatch(f -> f.endsWith(".safetensors")
+                    && (f.equals(golden + ".safetensors") || f.startsWith(golden + "@")));
         }
     }
 

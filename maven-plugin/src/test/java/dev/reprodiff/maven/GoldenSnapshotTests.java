@@ -34,4 +34,14 @@ class GoldenSnapshotTests {
     void missingFolderIsAnEmptySnapshot() throws Exception {
         assertThat(GoldenSnapshot.of(dir.resolve("none")).files()).isEmpty();
     }
+
+    @Test
+    void manifestChangeWithUnchangedTensorsIsProvenanceOnly() {
+        GoldenSnapshot.Changes changes = new GoldenSnapshot.Changes(java.util.List.of(),
+                java.util.List.of("a.json", "b.json", "b@cpu.safetensors"), java.util.List.of("a.safetensors"),
+                java.util.List.of());
+        assertThat(changes.provenanceOnly("a.json")).isTrue();
+        assertThat(changes.provenanceOnly("b.json")).isFalse();
+        assertThat(changes.provenanceOnly("a.safetensors")).isFalse();
+    }
 }
