@@ -50,13 +50,19 @@ record GoldenSnapshot(Map<String, String> files) {
             return new GoldenSnapshot(files);
         }
         try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path path : paths.filter(Files::isRegularFile).toList()) {
+            for (Path path : paths.filter(GoldenSnapshot::isGoldenFile).toList()) {
                 files.put(dir.relativize(path).toString().replace('\\', '/'), sha256(path));
             }
         } catch (IOException e) {
             throw new MojoExecutionException("Cannot read the golden folder " + dir, e);
         }
         return new GoldenSnapshot(files);
+    }
+
+    /** Tensor files, manifests and tolerance profiles; not a README or other notes kept in the folder. */
+    private static boolean isGoldenFile(Path path) {
+        String name = path.getFileName().toString();
+        return Files.isRegularFile(path) && (name.endsWith(".safetensors") || name.endsWith(".json"));
     }
 
     Changes compareWith(GoldenSnapshot after) {

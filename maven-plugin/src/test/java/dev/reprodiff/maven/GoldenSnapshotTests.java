@@ -19,6 +19,7 @@ class GoldenSnapshotTests {
         Files.writeString(dir.resolve("ddim/a.safetensors"), "a");
         Files.writeString(dir.resolve("ddim/b.safetensors"), "b");
         Files.writeString(dir.resolve("gone.safetensors"), "g");
+        Files.writeString(dir.resolve("README.md"), "not a golden");
         GoldenSnapshot before = GoldenSnapshot.of(dir);
         Files.writeString(dir.resolve("ddim/b.safetensors"), "b2");
         Files.writeString(dir.resolve("ddim/c.safetensors"), "c");
