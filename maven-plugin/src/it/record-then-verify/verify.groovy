@@ -10,6 +10,9 @@ assert log.contains('new:       tiny/values.safetensors')
 assert log.contains('unchanged: tiny/other.safetensors')
 assert log.contains('changed:   tiny/values.json  (provenance only: the golden\'s tensors are unchanged)')
 assert log.contains('Tests run: 1, passed: 1, failed: 0')
+// record-missing: every golden exists, so all are verified and none is written.
+assert log.contains('(record-missing, variant default)')
+assert log.contains(': 0 new, 0 changed, 4 unchanged')
 assert log.contains('Tests run: 3, Failures: 0, Errors: 0, Skipped: 0')
 
 def report = new groovy.json.JsonSlurper().parse(new File(basedir, 'target/reprodiff/report/report.json'))
