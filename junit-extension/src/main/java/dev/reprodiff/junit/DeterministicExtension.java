@@ -19,6 +19,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /** Switches libtorch to full determinism around each {@link Deterministic} test, and repeats it when asked. */
 final class DeterministicExtension implements BeforeEachCallback, AfterEachCallback, InvocationInterceptor {
@@ -35,7 +36,7 @@ final class DeterministicExtension implements BeforeEachCallback, AfterEachCallb
         // Saved before switching, restored in afterEach, as Pioneer's DefaultLocaleExtension does.
         context.getStore(NAMESPACE).put(Determinism.Snapshot.class,
                 Determinism.enableFullDeterminism(deterministic.threads()));
-        context.publishReportEntry("reprodiff.deterministic", Determinism.current().asMap().toString());
+        context.publishReportEntry("reprodiff.deterministic", new TreeMap<>(Determinism.current().asMap()).toString());
     }
 
     @Override

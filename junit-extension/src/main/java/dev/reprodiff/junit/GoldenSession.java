@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -121,10 +122,10 @@ final class GoldenSession {
         }
         if (selected.isEmpty()) {
             writeResult(name, "missing", actual, current, (String) null);
+            boolean ciRefused = config.mode() == GoldenSettings.Mode.RECORD_MISSING;   // here only when CI refused
             throw new GoldenAssertionError(GoldenMessages.missing(origin, name, missingReason(name),
                     TestCommands.recordMissing(context, SeededExtension.storedSeeds(context).orElse(null)),
-                    !config.mayWrite()
-                    && config.mode() != GoldenSettings.Mode.VERIFY));
+                    ciRefused));
         }
         compare(name, actual, current, selected.get(), origin);
     }
@@ -134,7 +135,7 @@ final class GoldenSession {
         GoldenStore.Loaded golden = store.load(selected);
         usage.read(store, golden.file());
         String location = golden.file() + "#" + golden.tensor();
-        if (!java.util.Arrays.equals(golden.shape(), actual.shape()) || selected.variant().trajectory()
+        if (!Arrays.equals(golden.shape(), actual.shape()) || selected.variant().trajectory()
                 != actual.trajectory()) {
             throw new GoldenAssertionError(GoldenMessages.shapeMismatch(origin, actual, location,
                     selected.variant().dtype(), golden.shape()));

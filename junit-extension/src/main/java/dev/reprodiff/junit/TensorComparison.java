@@ -6,6 +6,10 @@ package dev.reprodiff.junit;
  */
 final class TensorComparison {
 
+    /** Whether the fast path runs on vector lanes ({@code --add-modules jdk.incubator.vector}); same verdicts. */
+    static final boolean LANES = !Boolean.getBoolean("reprodiff.comparison.scalar")
+            && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent() && ComparisonLanes.isUsable();
+
     private TensorComparison() {
     }
 
@@ -20,6 +24,11 @@ final class TensorComparison {
     }
 
     static long countMismatches(float[] actual, float[] golden, int from, int to, double atol, double rtol) {
+        return LANES ? ComparisonLanes.countMismatches(actual, golden, from, to, (float) atol, (float) rtol)
+                : countMismatchesScalar(actual, golden, from, to, atol, rtol);
+    }
+
+    static long countMismatchesScalar(float[] actual, float[] golden, int from, int to, double atol, double rtol) {
         long mismatched = 0;
         if (atol == 0 && rtol == 0) {
             for (int i = from; i < to; i++) {

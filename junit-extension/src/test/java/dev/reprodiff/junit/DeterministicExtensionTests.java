@@ -74,6 +74,10 @@ class DeterministicExtensionTests {
         assertThat(SEEN).containsExactlyInAnyOrder(Determinism.Settings.full(1), Determinism.Settings.full(2));
         assertThat(Determinism.current()).isEqualTo(before);
         assertThat(before.deterministicAlgorithms()).isFalse();
+        assertThat(TestKit.reportEntries(results)).contains(java.util.Map.of("reprodiff.deterministic",
+                "{allow_tf32_cublas=false, allow_tf32_cudnn=false, cudnn_benchmark=false, cudnn_deterministic=true,"
+                        + " deterministic_algorithms=true, float32_matmul_precision=highest,"
+                        + " graph_executor_optimize=false, num_threads=1, warn_only=false}"));
     }
 
     @Deterministic

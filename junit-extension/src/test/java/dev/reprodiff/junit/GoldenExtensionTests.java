@@ -292,6 +292,18 @@ class GoldenExtensionTests {
                 + " holds golden of shape [4], but its manifest recorded [2, 2]");
     }
 
+    @Test
+    void leaveNoTemporaryFilesWhenAWriteFails() throws IOException {
+        Path blocked = Files.createDirectories(goldens.resolve("two-by-two.json"));
+        Files.writeString(blocked.resolve("keep"), "a directory where the manifest goes");
+        assertThat(onlyFailure(run(TwoByTwoTestCase.class, "reprodiff.golden.mode", "record")))
+                .hasMessageStartingWith("Cannot record golden \"two-by-two\" in " + goldens + ": ");
+        try (Stream<Path> files = Files.list(goldens)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("two-by-two.json",
+                    "two-by-two.safetensors");
+        }
+    }
+
     // ---- per-platform variants and tolerances
 
     @Test

@@ -1,0 +1,55 @@
+package dev.reprodiff.junit;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class TensorComparisonTests {
+
+    /** Values near the tolerance border, zeros, NaNs and infinities, in random places. */
+    private static float[][] awkwardPair(long seed, int length) {
+        SplittableRandom random = new SplittableRandom(seed);
+        float[] golden = new float[length];
+        float[] actual = new float[length];
+        float[] specials = {0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE,
+                Float.MAX_VALUE};
+        for (int i = 0; i < length; i++) {
+            golden[i] = (float) random.nextGaussian();
+            double border = 1e-5 + 1.3e-6 * Math.abs(golden[i]);
+            actual[i] = golden[i] + (float) (border * random.nextDouble(0.9, 1.1) * (random.nextBoolean() ? 1 : -1));
+            if (random.nextInt(20) == 0) {
+                actual[i] = specials[random.nextInt(specials.length)];
+            }
+            if (random.nextInt(20) == 0) {
+                golden[i] = specials[random.nextInt(specials.length)];
+            }
+        }
+        return new float[][] {actual, golden};
+    }
+
+    @Test
+    void vectorLanesGiveTheScalarVerdictOnEveryElement() {
+        assertThat(TensorComparison.LANES).as("surefire runs with --add-modules jdk.incubator.vector").isTrue();
+        for (long seed = 0; seed < 20; seed++) {
+            float[][] pair = awkwardPair(seed, 1000 + (int) seed);
+            for (double[] tolerance : new double[][] {{1e-5, 1.3e-6}, {0, 0}, {1e-3, 0}}) {
+                long scalar = TensorComparison.countMismatchesScalar(pair[0], pair[1], 0, pair[0].length,
+                        tolerance[0], tolerance[1]);
+                assertThat(TensorComparison.countMismatches(pair[0], pair[1], tolerance[0], tolerance[1]))
+                        .isEqualTo(scalar);
+                assertThat(TensorComparison.compare(pair[0], pair[1], tolerance[0], tolerance[1]).mismatched())
+                        .isEqualTo(scalar);
+            }
+        }
+    }
+
+    @Test
+    void countOnlyWithinTheRange() {
+        float[] actual = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+        float[] golden = {0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 0};
+        assertThat(TensorComparison.countMismatches(actual, golden, 1, 10, 0, 0)).isZero();
+        assertThat(TensorComparison.countMismatches(actual, golden, 0, 11, 0, 0)).isEqualTo(2);
+    }
+}
