@@ -32,6 +32,7 @@ final class GoldenSession {
     private final GoldenUsage usage;
     private final List<Captured> captures = new ArrayList<>();
     private final Map<String, String> settings = new LinkedHashMap<>();
+    private String artifactsError;
 
     /** An output that went through the golden API, for {@code @Deterministic(repeat = ...)}. */
     record Captured(String name, ActualTensor tensor) {
@@ -120,6 +121,7 @@ final class GoldenSession {
             return;
         }
         if (selected.isEmpty()) {
+            writeResult(name, "missing", actual, current, (String) null);
             boolean ciRefused = config.mode() == GoldenSettings.Mode.RECORD_MISSING;   // here only when CI refused
             throw new GoldenAssertionError(GoldenMessages.missing(origin, name, missingReason(name),
                     TestCommands.recordMissing(context, SeededExtension.storedSeeds(context).orElse(null)),
@@ -138,11 +140,13 @@ final class GoldenSession {
             throw new GoldenAssertionError(GoldenMessages.shapeMismatch(origin, actual, location,
                     selected.variant().dtype(), golden.shape()));
         }
-        Tolerance tolerance = Tolerances.resolve(store.dir(), name, actual.dtype(),
+        Tolerance tolerance = Tolerances.resolve(store.dir(), Config.get(context, Goldens.TOLERANCES_PROPERTY)
+                .orElse(Tolerances.FILE_NAME), name, actual.dtype(),
                 selected.variant().platform(), current, DeterministicExtension.isDeterministic(context));
         if (TensorComparison.countMismatches(actual.data(), golden.data(), tolerance.atol(), tolerance.rtol()) == 0) {
             context.publishReportEntry("reprodiff.golden." + name, selected.key() + " within " + tolerance.rule()
                     + " (" + tolerance.source() + ")");
+            writeResult(name, "passed", actual, current, selected, tolerance, golden.data(), -1, List.of());
             return;
         }
         TensorComparison.Result result = TensorComparison.compare(actual.data(), golden.data(), tolerance.atol(),
@@ -152,9 +156,12 @@ final class GoldenSession {
                 : null;
         int firstStep = actual.trajectory() ? TensorComparison.firstStepOutOfTolerance(actual.data(),
                 golden.data(), steps, tolerance.atol(), tolerance.rtol()) : -1;
+        List<Path> artifacts = writeArtifacts(name, actual, golden.data());
+        writeResult(name, "failed", actual, current, selected, tolerance, golden.data(), firstStep, artifacts);
         String message = GoldenMessages.mismatch(new GoldenMessages.Mismatch(origin, actual, current, location,
-                selected, tolerance, result, golden.data(), firstStep, stepLinf, writeArtifacts(name, actual,
-                golden.data())));
+                selected, tolerance, result, golden.data(), firstStep, stepLinf, artifacts == null
+                ? "none written (" + artifactsError + ")"
+                : artifacts.stream().map(Path::toString).collect(Collectors.joining(", "))));
         throw new GoldenAssertionError(message, GoldenMessages.summary(actual, golden.data(), result.maxAbsIndex()),
                 GoldenMessages.summary(actual, actual.data(), result.maxAbsIndex()));
     }
@@ -179,6 +186,7 @@ final class GoldenSession {
         try {
             Path file = store.record(name, variant, actual, provenance);
             usage.read(store, file);
+            writeResult(name, "recorded", actual, current, variant);
             context.publishReportEntry("reprodiff.golden." + name, GoldenMessages.recorded(name, variant, file));
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot record golden \"" + name + "\" in " + store.dir() + ": " + e, e);
@@ -198,15 +206,57 @@ final class GoldenSession {
                 + " (it has " + String.join(", ", manifest.get().variants.keySet()) + ")";
     }
 
-    private String writeArtifacts(String name, ActualTensor actual, float[] golden) {
+    /** The artifacts written, or null (and {@link #artifactsError} set) when they could not be. */
+    private List<Path> writeArtifacts(String name, ActualTensor actual, float[] golden) {
         Path folder = config.artifacts().resolve(TestCommands.testId(context).replace('#', '/'));
         try {
             List<Path> files = Artifacts.write(folder, name, actual, golden);
             files.forEach(this::publish);
-            return files.stream().map(Path::toString).collect(Collectors.joining(", "));
+            return files;
         } catch (IOException | RuntimeException e) {
-            return "none written (" + e + ")";
+            artifactsError = e.toString();
+            return null;
         }
+    }
+
+    /** The per-golden result file for reports; a passing image-shaped golden gets its pictures there too. */
+    private void writeResult(String name, String status, ActualTensor actual, Platform current,
+                             GoldenStore.Selected selected, Tolerance tolerance, float[] golden, int firstStep,
+                             List<Path> artifacts) {
+        List<Path> images = artifacts;
+        long[] last = actual.trajectory() ? java.util.Arrays.copyOfRange(actual.shape(), 1, actual.shape().length)
+                : actual.shape();
+        if (images != null && images.isEmpty() && Artifacts.imageShape(last) != null) {
+            Path folder = config.artifacts().resolve(GoldenResults.FOLDER).resolve("images")
+                    .resolve(TestCommands.testId(context).replace('#', '/'));
+            try {
+                images = Artifacts.write(folder, name, actual, golden);
+            } catch (IOException | RuntimeException e) {
+                images = List.of();
+            }
+        }
+        TensorComparison.Result r = TensorComparison.compare(actual.data(), golden, tolerance.atol(),
+                tolerance.rtol());
+        Optional<Seeds> seeds = SeededExtension.storedSeeds(context);
+        GoldenResults.write(config.artifacts(), TestCommands.testId(context), new GoldenResults.Result(
+                GoldenResults.FORMAT, name, TestCommands.testId(context), status, store.dir().toString(),
+                selected.key(), selected.choice(), actual.dtype(), actual.shape(),
+                seeds.map(Seeds::values).orElse(null), seeds.map(s -> s.source().label).orElse(null),
+                DeterministicExtension.isDeterministic(context), r.maxAbs(), tolerance.atol(), tolerance.rtol(),
+                tolerance.source(), GoldenResults.toleranceUsed(actual.data(), golden, tolerance), r.mismatched(),
+                r.total(), firstStep < 0 ? null : firstStep, current, selected.variant().platform(),
+                images == null ? List.of() : images.stream().filter(p -> p.toString().endsWith(".png"))
+                        .map(Path::toString).toList()));
+    }
+
+    /** Recordings and missing goldens get a result file without a comparison. */
+    private void writeResult(String name, String status, ActualTensor actual, Platform current, String variant) {
+        Optional<Seeds> seeds = SeededExtension.storedSeeds(context);
+        GoldenResults.write(config.artifacts(), TestCommands.testId(context), new GoldenResults.Result(
+                GoldenResults.FORMAT, name, TestCommands.testId(context), status, store.dir().toString(), variant,
+                null, actual.dtype(), actual.shape(), seeds.map(Seeds::values).orElse(null),
+                seeds.map(s -> s.source().label).orElse(null), DeterministicExtension.isDeterministic(context),
+                null, null, null, null, null, null, null, null, current, null, List.of()));
     }
 
     /** A report entry with the path, and the file itself attached to the test report (JUnit 5.12+). */

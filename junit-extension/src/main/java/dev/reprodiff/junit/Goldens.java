@@ -61,6 +61,12 @@ public @interface Goldens {
     /** Which variant recording writes (default, device-type or device): {@value}. */
     String RECORD_AS_PROPERTY = "reprodiff.golden.recordAs";
 
+    /**
+     * The tolerance profile, a file in the golden folder: {@value}; by default {@code tolerances.json}. The
+     * {@code cuda} Maven profile selects {@code tolerances-cuda.json}.
+     */
+    String TOLERANCES_PROPERTY = "reprodiff.golden.tolerances";
+
     /** Allows recording on CI: {@value}. */
     String FORCE_RECORD_PROPERTY = "reprodiff.golden.forceRecord";
 

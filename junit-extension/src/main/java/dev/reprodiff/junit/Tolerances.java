@@ -35,19 +35,25 @@ final class Tolerances {
 
     static Tolerance resolve(Path goldenDir, String golden, String dtype, Platform recorded, Platform current,
                              boolean deterministic) {
+        return resolve(goldenDir, FILE_NAME, golden, dtype, recorded, current, deterministic);
+    }
+
+    /** As above, with the rules in {@code fileName} (a tolerance profile such as {@code tolerances-cuda.json}). */
+    static Tolerance resolve(Path goldenDir, String fileName, String golden, String dtype, Platform recorded,
+                             Platform current, boolean deterministic) {
         if (deterministic && recorded.sameAs(current)) {
             return Tolerance.exact(EXACT_SOURCE);
         }
-        JsonNode root = read(goldenDir.resolve(FILE_NAME));
+        JsonNode root = read(goldenDir.resolve(fileName));
         if (root != null) {
             JsonNode override = root.path("goldens").path(golden);
             if (!override.isMissingNode()) {
-                return rule(goldenDir, override, "goldens." + golden);
+                return rule(goldenDir.resolve(fileName), override, "goldens." + golden);
             }
             String pair = pair(recorded, current);
             JsonNode byPair = root.path("platforms").path(pair);
             if (!byPair.isMissingNode()) {
-                return rule(goldenDir, byPair, "platforms." + pair);
+                return rule(goldenDir.resolve(fileName), byPair, "platforms." + pair);
             }
         }
         return Tolerance.defaultFor(dtype);
@@ -67,14 +73,14 @@ final class Tolerances {
                 && Objects.equals(recorded.arch(), current.arch()) ? "sameCpuModel" : "otherCpu";
     }
 
-    private static Tolerance rule(Path dir, JsonNode node, String key) {
+    private static Tolerance rule(Path file, JsonNode node, String key) {
         JsonNode atol = node.path("atol");
         JsonNode rtol = node.path("rtol");
         if (!atol.isNumber() || !rtol.isNumber() || atol.asDouble() < 0 || rtol.asDouble() < 0) {
-            throw new GoldenException("Invalid tolerance \"" + key + "\" in " + dir.resolve(FILE_NAME)
+            throw new GoldenException("Invalid tolerance \"" + key + "\" in " + file
                     + ": expected {\"atol\": number >= 0, \"rtol\": number >= 0} but found " + node);
         }
-        return new Tolerance(atol.asDouble(), rtol.asDouble(), FILE_NAME + ": " + key);
+        return new Tolerance(atol.asDouble(), rtol.asDouble(), file.getFileName() + ": " + key);
     }
 
     private static JsonNode read(Path file) {

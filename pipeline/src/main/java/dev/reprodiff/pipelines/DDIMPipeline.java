@@ -37,6 +37,11 @@ public final class DDIMPipeline extends DiffusionPipeline {
         return load(ModelIndex.read(folder), DDIMPipeline::new);
     }
 
+    /** As {@link #fromPretrained(java.nio.file.Path)}, on {@code device}; noise is still drawn on the CPU. */
+    public static DDIMPipeline fromPretrained(java.nio.file.Path folder, ai.djl.Device device) {
+        return load(dev.reprodiff.io.ModelIndex.read(folder), DDIMPipeline::new, device);
+    }
+
     /** diffusers' defaults for {@code DDIMPipeline.__call__}: 1 image, 50 steps, eta 0, PIL output. */
     public static ImagePipelineOptions options() {
         return ImagePipelineOptions.defaults().numInferenceSteps(50);

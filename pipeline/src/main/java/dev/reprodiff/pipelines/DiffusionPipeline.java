@@ -1,5 +1,6 @@
 package dev.reprodiff.pipelines;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -73,8 +74,33 @@ public abstract class DiffusionPipeline implements AutoCloseable {
         P create(UNet2DModel unet, Scheduler scheduler, NDManager manager);
     }
 
+    /**
+     * As {@link #fromPretrained(Path)}, with the weights and every computation on {@code device} (for example
+     * {@code Device.gpu()}). The noise is still drawn by the CPU {@link Generator} and then moved to the device, as
+     * diffusers recommends for reproducible GPU runs, so a seed gives the same starting noise on every device.
+     */
+    public static DiffusionPipeline fromPretrained(Path folder, Device device) {
+        ModelIndex index = ModelIndex.read(folder);
+        String pipeline = index.pipelineClass();
+        if (!pipeline.equals("DDPMPipeline") && !pipeline.equals("DDIMPipeline")) {
+            throw ConfigException.unsupported(folder.resolve("model_index.json").toString(), "_class_name", pipeline,
+                    List.of("DDPMPipeline", "DDIMPipeline"));
+        }
+        return load(index, pipeline.equals("DDPMPipeline") ? DDPMPipeline::new : DDIMPipeline::new, device);
+    }
+
+    /** The device the weights live on, where the pipeline computes. */
+    public Device device() {
+        return manager.getDevice();
+    }
+
     /** Loads the UNet and the scheduler a model folder holds, and builds a pipeline of them. */
     static <P extends DiffusionPipeline> P load(ModelIndex index, Constructor<P> constructor) {
+        return load(index, constructor, null);
+    }
+
+    /** As above, on {@code device}, or the engine's default device when it is null. */
+    static <P extends DiffusionPipeline> P load(ModelIndex index, Constructor<P> constructor, Device device) {
         String unetClass = index.component("unet").className();
         if (!unetClass.equals("UNet2DModel")) {
             throw ConfigException.unsupported(index.folder().resolve("model_index.json").toString(), "unet",
@@ -82,7 +108,8 @@ public abstract class DiffusionPipeline implements AutoCloseable {
         }
         index.component("scheduler");
         Scheduler scheduler = Schedulers.fromConfig(index.componentConfig("scheduler"));
-        NDManager manager = NDManager.newBaseManager("PyTorch");
+        NDManager manager = device == null ? NDManager.newBaseManager("PyTorch")
+                : NDManager.newBaseManager(device, "PyTorch");
         try {
             UNet2DModel unet = UNet2DModel.fromPretrained(index.folder().resolve("unet"), manager);
             return constructor.create(unet, scheduler, manager);
