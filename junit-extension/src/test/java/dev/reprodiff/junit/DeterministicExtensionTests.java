@@ -35,12 +35,15 @@ class DeterministicExtensionTests {
     }
 
     private EngineExecutionResults run(Class<?> testCase, String... more) {
-        String[] all = new String[more.length + 4];
+        // reprodiff.ci=false: these test cases record into a temporary folder, also when the build itself runs on CI.
+        String[] all = new String[more.length + 6];
         all[0] = "reprodiff.golden.dir";
         all[1] = goldens.toString();
         all[2] = "reprodiff.artifacts.dir";
         all[3] = goldens.resolve("artifacts").toString();
-        System.arraycopy(more, 0, all, 4, more.length);
+        all[4] = "reprodiff.ci";
+        all[5] = "false";
+        System.arraycopy(more, 0, all, 6, more.length);
         return execute(testCase, all);
     }
 
