@@ -119,32 +119,13 @@ public final class UNet2DModel implements AutoCloseable {
         NDManager manager = parent.newSubManager();
         try {
             UNet2DModel model = new UNet2DModel(config, manager);
-            Map<String, NDArray> weights = new LinkedHashMap<>();
-            Map<String, Shape> shapes = model.table.shapes();
-            shapes.forEach((name, shape) -> weights.put(name, randomWeight(name, shape, shapes, generator,
-                    manager)));
-            ModelWeights.bind(model.table, weights, "random weights");
+            ModelWeights.bind(model.table, ModelWeights.random(model.table.shapes(), generator, manager),
+                    "random weights");
             return model;
         } catch (RuntimeException e) {
             manager.close();
             throw e;
         }
-    }
-
-    private static NDArray randomWeight(String name, Shape shape, Map<String, Shape> shapes, Generator generator,
-                                        NDManager manager) {
-        String module = name.substring(0, name.lastIndexOf('.'));
-        Shape weight = shapes.get(module + ".weight");
-        if (weight.dimension() == 1) {
-            // a group norm: weight 1, bias 0
-            return name.endsWith(".weight") ? manager.ones(shape) : manager.zeros(shape);
-        }
-        double bound = 1 / Math.sqrt((double) weight.size() / weight.get(0));
-        float[] values = generator.rand(new float[Math.toIntExact(shape.size())]);
-        for (int i = 0; i < values.length; i++) {
-            values[i] = (float) ((2 * values[i] - 1) * bound);
-        }
-        return manager.create(values, shape);
     }
 
     /**

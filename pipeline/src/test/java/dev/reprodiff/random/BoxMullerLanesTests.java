@@ -7,8 +7,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The scalar and the vector lanes of the float32 Box-Muller kernel agree bit for bit on every input they can get:
- * the uniforms are k * 2^-24, so the log sees 1 - k * 2^-24 and the sine/cosine 2*pi * k * 2^-24, for all 2^24 k.
+ * The scalar and the vector lanes of the float32 Box-Muller kernel agree bit for bit on every input they can get.
+ * The uniforms are k * 2^-24 for 2^24 values of k; the radius depends only on the first eight of a block of 16 and
+ * the angle only on the last eight, so sweeping each half over all 2^24 values (the other half fixed) covers every
+ * logarithm and every sine and cosine the kernel can compute.
  */
 class BoxMullerLanesTests {
 
@@ -21,45 +23,13 @@ class BoxMullerLanesTests {
     }
 
     @Test
-    void logAgreesOnEveryPossibleInput() {
-        float[] inputs = new float[8];
-        float[] vector = new float[8];
-        for (int k = 0; k < UNIFORMS; k += 8) {
-            for (int lane = 0; lane < 8; lane++) {
-                inputs[lane] = 1.0f - (k + lane) * 0x1p-24f;
-            }
-            BoxMullerVector.log(FloatVector.fromArray(FloatVector.SPECIES_256, inputs, 0)).intoArray(vector, 0);
-            for (int lane = 0; lane < 8; lane++) {
-                float scalar = BoxMullerAvx2.log(inputs[lane]);
-                if (Float.floatToRawIntBits(scalar) != Float.floatToRawIntBits(vector[lane])) {
-                    assertThat(vector[lane]).as("log(%s)", inputs[lane]).isEqualTo(scalar);
-                }
-            }
-        }
+    void radiiAgreeOnEveryPossibleUniform() {
+        sweep(0, 0.0f);          // angles 0: cos 1, sin 0
     }
 
     @Test
-    void sineAndCosineAgreeOnEveryPossibleInput() {
-        float[] inputs = new float[8];
-        float[] sin = new float[8];
-        float[] cos = new float[8];
-        for (int k = 0; k < UNIFORMS; k += 8) {
-            for (int lane = 0; lane < 8; lane++) {
-                inputs[lane] = BoxMullerAvx2.TWO_PI * ((k + lane) * 0x1p-24f);
-            }
-            FloatVector[] sinCos = BoxMullerVector.sinCos(FloatVector.fromArray(FloatVector.SPECIES_256, inputs, 0));
-            sinCos[0].intoArray(sin, 0);
-            sinCos[1].intoArray(cos, 0);
-            for (int lane = 0; lane < 8; lane++) {
-                long scalar = BoxMullerAvx2.sinCos(inputs[lane]);
-                int scalarSin = (int) (scalar >>> 32);
-                int scalarCos = (int) scalar;
-                if (scalarSin != Float.floatToRawIntBits(sin[lane]) || scalarCos != Float.floatToRawIntBits(cos[lane])) {
-                    assertThat(new float[] {sin[lane], cos[lane]}).as("sin/cos(%s)", inputs[lane])
-                            .containsExactly(Float.intBitsToFloat(scalarSin), Float.intBitsToFloat(scalarCos));
-                }
-            }
-        }
+    void sinesAndCosinesAgreeOnEveryPossibleUniform() {
+        sweep(8, 0.5f);          // radius sqrt(2 ln 2)
     }
 
     @Test
@@ -72,5 +42,27 @@ class BoxMullerLanesTests {
             BoxMullerVector.fill16(vector, i);
         }
         assertThat(vector).isEqualTo(scalar);
+    }
+
+    /** Sweeps lanes [first, first + 8) over all uniforms, the other eight lanes held at {@code other}. */
+    private static void sweep(int first, float other) {
+        float[] scalar = new float[16];
+        float[] vector = new float[16];
+        for (int k = 0; k < UNIFORMS; k += 8) {
+            for (int lane = 0; lane < 16; lane++) {
+                boolean swept = lane >= first && lane < first + 8;
+                scalar[lane] = swept ? (k + lane - first) * 0x1p-24f : other;
+            }
+            System.arraycopy(scalar, 0, vector, 0, 16);
+            float[] input = scalar.clone();
+            BoxMullerAvx2.fill16(scalar, 0);
+            BoxMullerVector.fill16(vector, 0);
+            for (int lane = 0; lane < 16; lane++) {
+                if (Float.floatToRawIntBits(scalar[lane]) != Float.floatToRawIntBits(vector[lane])) {
+                    assertThat(vector[lane]).as("lane %d of uniforms %s", lane, java.util.Arrays.toString(input))
+                            .isEqualTo(scalar[lane]);
+                }
+            }
+        }
     }
 }
