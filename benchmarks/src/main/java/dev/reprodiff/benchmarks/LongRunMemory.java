@@ -33,11 +33,12 @@ public final class LongRunMemory {
             rss[0] = residentKiB();
             try (ImagePipelineOutput output = pipeline.call(options)) {
                 double seconds = (System.nanoTime() - start) / 1e9;
-                for (int i : new int[] {1, 10, steps / 4, steps / 2, steps}) {
+                for (int i : new int[] {1, 10, steps / 4, steps / 2, 3 * steps / 4, steps}) {
                     System.out.printf(Locale.ROOT, "after step %4d: RSS %8.1f MiB%n", i, rss[i] / 1024.0);
                 }
-                System.out.printf(Locale.ROOT, "%d steps in %.1f s; RSS growth from step 10 to step %d: %+.1f MiB%n",
-                        steps, seconds, steps, (rss[steps] - rss[10]) / 1024.0);
+                System.out.printf(Locale.ROOT, "%d steps in %.1f s; RSS growth from step 10 to step %d: %+.1f MiB,"
+                        + " over the second half (step %d to %d): %+.1f MiB%n", steps, seconds, steps,
+                        (rss[steps] - rss[10]) / 1024.0, steps / 2, steps, (rss[steps] - rss[steps / 2]) / 1024.0);
                 System.out.println("final latents sum: " + output.latents().sum().getFloat());
             }
         }
