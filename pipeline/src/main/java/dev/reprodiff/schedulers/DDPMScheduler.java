@@ -101,9 +101,7 @@ public final class DDPMScheduler implements Scheduler {
      */
     @Override
     public SchedulerOutput step(NDArray modelOutput, double timestep, NDArray sample, StepOptions options) {
-        if (numInferenceSteps == 0) {
-            throw new IllegalStateException(Schedules.NOT_SET);
-        }
+        Schedules.requireTimestepsSet(numInferenceSteps);
         Schedules.requireSameShape(modelOutput, sample);
         Schedules.requireGeneratorsMatchBatch(options, sample.getShape());
         int t = Schedules.requireScheduled(timesteps, timestep);

@@ -227,9 +227,7 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
      */
     @Override
     public SchedulerOutput step(NDArray modelOutput, double timestep, NDArray sample, StepOptions options) {
-        if (numInferenceSteps == 0) {
-            throw new IllegalStateException(Schedules.NOT_SET);
-        }
+        Schedules.requireTimestepsSet(numInferenceSteps);
         Schedules.requireSameShape(modelOutput, sample);
         boolean sde = settings.algorithmType() == AlgorithmType.SDE_DPMSOLVER_PLUS_PLUS;
         if (sde) {

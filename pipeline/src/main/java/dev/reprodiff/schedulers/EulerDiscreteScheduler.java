@@ -111,14 +111,8 @@ public final class EulerDiscreteScheduler implements Scheduler {
     /** The largest sigma, or sqrt(sigma_max^2 + 1) for {@code leading} spacing. */
     @Override
     public double initNoiseSigma() {
-        float maxSigma = 0;
-        for (float sigma : sigmas.length > 0 ? sigmas : trainingSigmas) {
-            maxSigma = Math.max(maxSigma, sigma);
-        }
-        if (settings.timestepSpacing() == TimestepSpacing.LEADING) {
-            return (float) Math.sqrt(maxSigma * maxSigma + 1);
-        }
-        return maxSigma;
+        return Schedules.initNoiseSigma(sigmas.length > 0 ? sigmas : trainingSigmas,
+                settings.timestepSpacing());
     }
 
     /** Divides by sqrt(sigma^2 + 1) so that the model sees unit-variance input, as in training. */
@@ -143,9 +137,7 @@ public final class EulerDiscreteScheduler implements Scheduler {
      */
     @Override
     public SchedulerOutput step(NDArray modelOutput, double timestep, NDArray sample, StepOptions options) {
-        if (numInferenceSteps == 0) {
-            throw new IllegalStateException(Schedules.NOT_SET);
-        }
+        Schedules.requireTimestepsSet(numInferenceSteps);
         Schedules.requireSameShape(modelOutput, sample);
         Schedules.requireGeneratorsMatchBatch(options, sample.getShape());
         initStepIndex(timestep);
@@ -194,9 +186,7 @@ public final class EulerDiscreteScheduler implements Scheduler {
 
     /** The first call of a run finds the step index from the timestep (the second match if it repeats). */
     private void initStepIndex(double timestep) {
-        if (numInferenceSteps == 0) {
-            throw new IllegalStateException(Schedules.NOT_SET);
-        }
+        Schedules.requireTimestepsSet(numInferenceSteps);
         int index = Schedules.indexOf(timesteps(), timestep);
         if (stepIndex < 0) {
             stepIndex = index;

@@ -142,9 +142,7 @@ public final class PNDMScheduler implements Scheduler {
     /** A PRK step during the warm-up, a PLMS step after it. */
     @Override
     public SchedulerOutput step(NDArray modelOutput, double timestep, NDArray sample, StepOptions options) {
-        if (numInferenceSteps == 0) {
-            throw new IllegalStateException(Schedules.NOT_SET);
-        }
+        Schedules.requireTimestepsSet(numInferenceSteps);
         Schedules.requireSameShape(modelOutput, sample);
         int t = Schedules.requireScheduled(timesteps, timestep);
         if (counter >= timesteps.length) {

@@ -29,6 +29,25 @@ final class Schedules {
     private static final ObjectMapper MAPPER = new ObjectMapper()
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
 
+    /** Fails with {@link #NOT_SET} unless {@code setTimesteps} has run. */
+    static void requireTimestepsSet(int numInferenceSteps) {
+        if (numInferenceSteps == 0) {
+            throw new IllegalStateException(NOT_SET);
+        }
+    }
+
+    /** The largest sigma, or sqrt(sigma_max^2 + 1) for {@code leading} spacing (float32, as diffusers). */
+    static double initNoiseSigma(float[] sigmas, TimestepSpacing spacing) {
+        float maxSigma = 0;
+        for (float sigma : sigmas) {
+            maxSigma = Math.max(maxSigma, sigma);
+        }
+        if (spacing == TimestepSpacing.LEADING) {
+            return (float) Math.sqrt(maxSigma * maxSigma + 1);
+        }
+        return maxSigma;
+    }
+
     private Schedules() {
     }
 
