@@ -1,5 +1,6 @@
 package dev.reprodiff.junit;
 
+import dev.reprodiff.golden.Platform;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;

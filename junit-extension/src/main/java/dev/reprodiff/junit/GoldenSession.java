@@ -5,6 +5,10 @@ import org.junit.jupiter.api.extension.ExtensionContext.Namespace;
 
 import org.junit.jupiter.api.MediaType;
 
+import dev.reprodiff.golden.GoldenManifest;
+import dev.reprodiff.golden.GoldenResult;
+import dev.reprodiff.golden.Platform;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -227,7 +231,7 @@ final class GoldenSession {
         long[] last = actual.trajectory() ? java.util.Arrays.copyOfRange(actual.shape(), 1, actual.shape().length)
                 : actual.shape();
         if (images != null && images.isEmpty() && Artifacts.imageShape(last) != null) {
-            Path folder = config.artifacts().resolve(GoldenResults.FOLDER).resolve("images")
+            Path folder = config.artifacts().resolve(GoldenResult.FOLDER).resolve("images")
                     .resolve(TestCommands.testId(context).replace('#', '/'));
             try {
                 images = Artifacts.write(folder, name, actual, golden);
@@ -238,12 +242,12 @@ final class GoldenSession {
         TensorComparison.Result r = TensorComparison.compare(actual.data(), golden, tolerance.atol(),
                 tolerance.rtol());
         Optional<Seeds> seeds = SeededExtension.storedSeeds(context);
-        GoldenResults.write(config.artifacts(), TestCommands.testId(context), new GoldenResults.Result(
-                GoldenResults.FORMAT, name, TestCommands.testId(context), status, store.dir().toString(),
+        writeResult(new GoldenResult(
+                GoldenResult.FORMAT, name, TestCommands.testId(context), status, store.dir().toString(),
                 selected.key(), selected.choice(), actual.dtype(), actual.shape(),
                 seeds.map(Seeds::values).orElse(null), seeds.map(s -> s.source().label).orElse(null),
                 DeterministicExtension.isDeterministic(context), r.maxAbs(), tolerance.atol(), tolerance.rtol(),
-                tolerance.source(), GoldenResults.toleranceUsed(actual.data(), golden, tolerance), r.mismatched(),
+                tolerance.source(), tolerance.used(actual.data(), golden), r.mismatched(),
                 r.total(), firstStep < 0 ? null : firstStep, current, selected.variant().platform(),
                 images == null ? List.of() : images.stream().filter(p -> p.toString().endsWith(".png"))
                         .map(Path::toString).toList()));
@@ -252,11 +256,20 @@ final class GoldenSession {
     /** Recordings and missing goldens get a result file without a comparison. */
     private void writeResult(String name, String status, ActualTensor actual, Platform current, String variant) {
         Optional<Seeds> seeds = SeededExtension.storedSeeds(context);
-        GoldenResults.write(config.artifacts(), TestCommands.testId(context), new GoldenResults.Result(
-                GoldenResults.FORMAT, name, TestCommands.testId(context), status, store.dir().toString(), variant,
+        writeResult(new GoldenResult(
+                GoldenResult.FORMAT, name, TestCommands.testId(context), status, store.dir().toString(), variant,
                 null, actual.dtype(), actual.shape(), seeds.map(Seeds::values).orElse(null),
                 seeds.map(s -> s.source().label).orElse(null), DeterministicExtension.isDeterministic(context),
                 null, null, null, null, null, null, null, null, current, null, List.of()));
+    }
+
+    /** Writes a result file for reports; a failure to write never fails the test. */
+    private void writeResult(GoldenResult result) {
+        try {
+            result.write(config.artifacts());
+        } catch (IOException | RuntimeException e) {
+            System.err.println("reprodiff: cannot write the result of golden \"" + result.golden() + "\": " + e);
+        }
     }
 
     /** A report entry with the path, and the file itself attached to the test report (JUnit 5.12+). */

@@ -1,26 +1,19 @@
 package dev.reprodiff.junit;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.reprodiff.golden.GoldenFiles;
+import dev.reprodiff.golden.GoldenManifest;
+import dev.reprodiff.golden.Platform;
 import dev.reprodiff.io.FloatTensor;
 import dev.reprodiff.io.SafeTensors;
 import dev.reprodiff.io.SafeTensorsHeader;
 import dev.reprodiff.io.TensorInfo;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,10 +27,6 @@ final class GoldenStore {
     static final String DEFAULT_VARIANT = "default";
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*");
-    private static final ObjectMapper MAPPER = new ObjectMapper()
-            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
-            .enable(SerializationFeature.INDENT_OUTPUT);
     /** One lock per manifest, so that tests recording variants of one golden in parallel do not lose any. */
     private static final Map<Path, Object> MANIFEST_LOCKS = new ConcurrentHashMap<>();
 
@@ -104,7 +93,7 @@ final class GoldenStore {
             return Optional.empty();
         }
         try {
-            GoldenManifest manifest = MAPPER.readValue(file.toFile(), GoldenManifest.class);
+            GoldenManifest manifest = GoldenFiles.JSON.readValue(file.toFile(), GoldenManifest.class);
             if (manifest == null || manifest.variants == null) {
                 throw new GoldenException("Invalid golden manifest " + file + ": it has no \"variants\"");
             }
@@ -126,7 +115,7 @@ final class GoldenStore {
                     + dir + ": " + variant.file());
         }
         try {
-            String sha256 = sha256(file);
+            String sha256 = GoldenFiles.sha256(file);
             if (!sha256.equals(variant.sha256())) {
                 throw new GoldenException("Golden \"" + selected.name() + "\" is corrupt: " + file + " has SHA-256 "
                         + sha256 + ", but its manifest " + manifestFile(selected.name()) + " recorded "
@@ -163,7 +152,7 @@ final class GoldenStore {
         metadata.put("reprodiff.golden", name);
         SafeTensors.saveFloats(file, tensors, metadata);
         GoldenManifest.Variant variant = new GoldenManifest.Variant(dir.relativize(file).toString(), tensorName,
-                provenance.dtype(), actual.shape(), actual.trajectory(), sha256(file), provenance.test(),
+                provenance.dtype(), actual.shape(), actual.trajectory(), GoldenFiles.sha256(file), provenance.test(),
                 provenance.seeds(), provenance.seedSource(), provenance.settings(), provenance.deterministic(),
                 provenance.recordedAt(), provenance.platform());
         Path manifestFile = manifestFile(name);
@@ -171,7 +160,7 @@ final class GoldenStore {
             GoldenManifest manifest = existingForRecording(name);
             manifest.name = name;
             manifest.variants.put(variantKey, variant);
-            writeAtomically(manifestFile, MAPPER.writeValueAsBytes(manifest));
+            GoldenFiles.writeAtomically(manifestFile, GoldenFiles.JSON.writeValueAsBytes(manifest));
         }
         return file;
     }
@@ -193,29 +182,6 @@ final class GoldenStore {
         try (var files = Files.walk(dir)) {
             return files.filter(p -> p.getFileName().toString().endsWith(".safetensors")).map(dir::relativize)
                     .sorted().toList();
-        }
-    }
-
-    static void writeAtomically(Path file, byte[] bytes) throws IOException {
-        Path temp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp");
-        try {
-            Files.write(temp, bytes);
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
-    }
-
-    static String sha256(Path file) throws IOException {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file),
-                MessageDigest.getInstance("SHA-256"))) {
-            byte[] buffer = new byte[1 << 16];
-            while (in.read(buffer) >= 0) {
-                // The digest stream hashes what passes through.
-            }
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("Every Java platform has SHA-256", e);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.reprodiff.junit;
 
+import dev.reprodiff.golden.GoldenProperties;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.lang.annotation.Documented;
@@ -50,32 +51,32 @@ import java.lang.annotation.Target;
 public @interface Goldens {
 
     /** The golden folder: {@value}. */
-    String DIR_PROPERTY = "reprodiff.golden.dir";
+    String DIR_PROPERTY = GoldenProperties.DIR;
 
     /** The default golden folder: {@value}. */
-    String DEFAULT_DIR = "src/test/resources/goldens";
+    String DEFAULT_DIR = GoldenProperties.DEFAULT_DIR;
 
     /** verify, record or record-missing: {@value}. */
-    String MODE_PROPERTY = "reprodiff.golden.mode";
+    String MODE_PROPERTY = GoldenProperties.MODE;
 
     /** Which variant recording writes (default, device-type or device): {@value}. */
-    String RECORD_AS_PROPERTY = "reprodiff.golden.recordAs";
+    String RECORD_AS_PROPERTY = GoldenProperties.RECORD_AS;
 
     /**
      * The tolerance profile, a file in the golden folder: {@value}; by default {@code tolerances.json}. The
      * {@code cuda} Maven profile selects {@code tolerances-cuda.json}.
      */
-    String TOLERANCES_PROPERTY = "reprodiff.golden.tolerances";
+    String TOLERANCES_PROPERTY = GoldenProperties.TOLERANCES;
 
     /** Allows recording on CI: {@value}. */
-    String FORCE_RECORD_PROPERTY = "reprodiff.golden.forceRecord";
+    String FORCE_RECORD_PROPERTY = GoldenProperties.FORCE_RECORD;
 
     /** Overrides the {@code CI} environment variable: {@value}. */
-    String CI_PROPERTY = "reprodiff.ci";
+    String CI_PROPERTY = GoldenProperties.CI;
 
     /** Where failures leave their artifacts: {@value}. */
-    String ARTIFACTS_PROPERTY = "reprodiff.artifacts.dir";
+    String ARTIFACTS_PROPERTY = GoldenProperties.ARTIFACTS_DIR;
 
     /** The default artifacts folder: {@value}. */
-    String DEFAULT_ARTIFACTS_DIR = "target/reprodiff";
+    String DEFAULT_ARTIFACTS_DIR = GoldenProperties.DEFAULT_ARTIFACTS_DIR;
 }

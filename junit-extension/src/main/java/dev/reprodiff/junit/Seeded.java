@@ -1,5 +1,6 @@
 package dev.reprodiff.junit;
 
+import dev.reprodiff.golden.GoldenProperties;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.lang.annotation.Documented;
@@ -66,10 +67,10 @@ import java.lang.annotation.Target;
 public @interface Seeded {
 
     /** The configuration parameter that gives the seeds of tests without fixed seeds: {@value}. */
-    String SEED_PROPERTY = "reprodiff.seed";
+    String SEED_PROPERTY = GoldenProperties.SEED;
 
     /** The configuration parameter that, when {@code true}, makes an unfixed seed an error: {@value}. */
-    String REQUIRE_FIXED_PROPERTY = "reprodiff.seed.requireFixed";
+    String REQUIRE_FIXED_PROPERTY = GoldenProperties.SEED_REQUIRE_FIXED;
 
     /** The seeds; empty for an unfixed seed (see the resolution order above). Empty on a parameter. */
     long[] value() default {};

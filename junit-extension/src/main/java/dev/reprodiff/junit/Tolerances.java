@@ -3,6 +3,8 @@ package dev.reprodiff.junit;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reprodiff.golden.GoldenProperties;
+import dev.reprodiff.golden.Platform;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,7 +27,7 @@ import java.util.Objects;
  */
 final class Tolerances {
 
-    static final String FILE_NAME = "tolerances.json";
+    static final String FILE_NAME = GoldenProperties.DEFAULT_TOLERANCES;
     static final String EXACT_SOURCE = "exact: a @Deterministic test on the platform the golden was recorded on";
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -69,8 +71,8 @@ final class Tolerances {
         if (recordedGpu) {
             return Objects.equals(recorded.deviceName(), current.deviceName()) ? "sameGpuModel" : "otherGpu";
         }
-        return Objects.equals(recorded.cpuModel(), current.cpuModel())
-                && Objects.equals(recorded.arch(), current.arch()) ? "sameCpuModel" : "otherCpu";
+        return Objects.equals(recorded.cpuModel(), current.cpuModel()) && Objects.equals(recorded.arch(),
+                current.arch()) && recorded.sameCpuCapability(current) ? "sameCpuModel" : "otherCpu";
     }
 
     private static Tolerance rule(Path file, JsonNode node, String key) {

@@ -1,5 +1,8 @@
 package dev.reprodiff.junit;
 
+import dev.reprodiff.golden.GoldenFiles;
+import dev.reprodiff.golden.Platform;
+import dev.reprodiff.golden.GoldenManifest;
 import dev.reprodiff.io.SafeTensors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.RepeatedTest;
@@ -101,7 +104,7 @@ class GoldenExtensionTests {
         assertThat(variant.file()).isEqualTo("two-by-two.safetensors");
         assertThat(variant.shape()).containsExactly(2, 2);
         assertThat(variant.dtype()).isEqualTo("float32");
-        assertThat(variant.sha256()).isEqualTo(GoldenStore.sha256(file));
+        assertThat(variant.sha256()).isEqualTo(GoldenFiles.sha256(file));
         assertThat(variant.test()).isEqualTo("dev.reprodiff.junit.GoldenExtensionTests$TwoByTwoTestCase#compare");
         assertThat(variant.platform().sameAs(Platform.current("cpu", 0))).isTrue();
         assertThat(variant.platform().determinism()).containsKey("deterministic_algorithms");
@@ -251,7 +254,7 @@ class GoldenExtensionTests {
         byte[] bytes = Files.readAllBytes(file);
         byte[] truncated = Arrays.copyOf(bytes, bytes.length - 4);
         Files.write(file, truncated);
-        String sha = GoldenStore.sha256(file);
+        String sha = GoldenFiles.sha256(file);
         String recorded = new GoldenStore(goldens).readManifest("two-by-two").orElseThrow().variants
                 .get("default").sha256();
         for (String mode : List.of("verify", "record-missing")) {
@@ -287,7 +290,7 @@ class GoldenExtensionTests {
         String json = Files.readString(manifest);
         String oldSha = new GoldenStore(goldens).readManifest("two-by-two").orElseThrow().variants.get("default")
                 .sha256();
-        Files.writeString(manifest, json.replace(oldSha, GoldenStore.sha256(file)));
+        Files.writeString(manifest, json.replace(oldSha, GoldenFiles.sha256(file)));
         assertThat(onlyFailure(run(TwoByTwoTestCase.class))).hasMessage("Golden file " + file
                 + " holds golden of shape [4], but its manifest recorded [2, 2]");
     }

@@ -1,5 +1,7 @@
 package dev.reprodiff.junit;
 
+import dev.reprodiff.golden.Platform;
+import dev.reprodiff.golden.GoldenManifest;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -11,11 +13,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Exact-string tests of every golden message factory, as AssertJ's {@code *_create_Test} classes do. */
 class GoldenMessagesTests {
 
-    static final Platform XEON = new Platform("Linux", "amd64", "Intel(R) Xeon(R) Gold 6338", "cpu",
+    static final Platform XEON = new Platform("Linux", "amd64", "Intel(R) Xeon(R) Gold 6338", "avx512", "cpu",
             "Intel(R) Xeon(R) Gold 6338", null, null, "2.7.1", "0.36.0", 1, Map.of());
-    static final Platform EPYC = new Platform("Linux", "amd64", "AMD EPYC 7763", "cpu", "AMD EPYC 7763", null, null,
+    static final Platform EPYC = new Platform("Linux", "amd64", "AMD EPYC 7763", "avx2", "cpu", "AMD EPYC 7763", null, null,
             "2.7.1", "0.36.0", 4, Map.of());
-    static final Platform H200 = new Platform("Linux", "amd64", "AMD EPYC 7763", "gpu", "NVIDIA H200", "9.0",
+    static final Platform H200 = new Platform("Linux", "amd64", "AMD EPYC 7763", "avx2", "gpu", "NVIDIA H200", "9.0",
             "12.4", "2.7.1", "0.36.0", 4, Map.of());
 
     static final GoldenMessages.Origin ORIGIN = new GoldenMessages.Origin("DDIMPipeline tiny, step 3 of 10",
@@ -42,11 +44,11 @@ class GoldenMessagesTests {
         assertThat(message).isEqualTo("[DDIMPipeline tiny, step 3 of 10, @Seeded(0)]\n"
                 + "Expecting actual:\n"
                 + "  float32[1, 1, 2, 2]\n"
-                + "  computed on cpu \"AMD EPYC 7763\" (Linux amd64, libtorch 2.7.1, DJL 0.36.0, 4 threads)\n"
+                + "  computed on cpu \"AMD EPYC 7763\" (avx2, Linux amd64, libtorch 2.7.1, DJL 0.36.0, 4 threads)\n"
                 + "to match golden:\n"
                 + "  goldens/ddim/tiny.safetensors#golden  float32[1, 1, 2, 2]\n"
                 + "  (the default golden; no golden for this device \"cpu-amd-epyc-7763\" or device type \"cpu\")\n"
-                + "  recorded on cpu \"Intel(R) Xeon(R) Gold 6338\" (Linux amd64, libtorch 2.7.1, DJL 0.36.0,"
+                + "  recorded on cpu \"Intel(R) Xeon(R) Gold 6338\" (avx512, Linux amd64, libtorch 2.7.1, DJL 0.36.0,"
                 + " 1 thread)\n"
                 + "within |actual - golden| <= 1.0e-05 + 1.3e-06 * |golden|"
                 + " (torch.testing.assert_close's default for float32), but\n"
@@ -75,11 +77,11 @@ class GoldenMessagesTests {
                 + "Expecting actual:\n"
                 + "  float32[2, 2]\n"
                 + "  computed on gpu \"NVIDIA H200\" (compute capability 9.0, CUDA 12.4, CPU \"AMD EPYC 7763\","
-                + " Linux amd64, libtorch 2.7.1, DJL 0.36.0, 4 threads)\n"
+                + " avx2, Linux amd64, libtorch 2.7.1, DJL 0.36.0, 4 threads)\n"
                 + "to match golden:\n"
                 + "  goldens/ddim/tiny.safetensors#trajectory  float32[2, 2]\n"
                 + "  (the default golden; no golden for this device \"cpu-amd-epyc-7763\" or device type \"cpu\")\n"
-                + "  recorded on cpu \"AMD EPYC 7763\" (Linux amd64, libtorch 2.7.1, DJL 0.36.0, 4 threads)\n"
+                + "  recorded on cpu \"AMD EPYC 7763\" (avx2, Linux amd64, libtorch 2.7.1, DJL 0.36.0, 4 threads)\n"
                 + "within |actual - golden| <= 1.0e-03 + 0.0e+00 * |golden| (tolerances.json:"
                 + " platforms.cpuVsGpu), but\n"
                 + "  Mismatched elements: 1 / 4 (25.0%)\n"
@@ -182,7 +184,7 @@ class GoldenMessagesTests {
         assertThat(Tolerances.pair(XEON, EPYC)).isEqualTo("otherCpu");
         assertThat(Tolerances.pair(XEON, H200)).isEqualTo("cpuVsGpu");
         assertThat(Tolerances.pair(H200, H200)).isEqualTo("sameGpuModel");
-        Platform a100 = new Platform("Linux", "amd64", "AMD EPYC 7763", "gpu", "NVIDIA A100", "8.0", "12.4",
+        Platform a100 = new Platform("Linux", "amd64", "AMD EPYC 7763", "avx2", "gpu", "NVIDIA A100", "8.0", "12.4",
                 "2.7.1", "0.36.0", 4, Map.of());
         assertThat(Tolerances.pair(H200, a100)).isEqualTo("otherGpu");
         assertThat(H200.deviceKey()).isEqualTo("gpu-nvidia-h200");

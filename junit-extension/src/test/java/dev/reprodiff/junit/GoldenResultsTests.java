@@ -1,5 +1,6 @@
 package dev.reprodiff.junit;
 
+import dev.reprodiff.golden.GoldenResult;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
@@ -42,7 +43,7 @@ class GoldenResultsTests {
     void recordingWritesARecordedResult() throws IOException {
         values = new float[] {1, 2, 3, 4};
         JsonNode result = run("record");
-        assertThat(result.path("format").asText()).isEqualTo(GoldenResults.FORMAT);
+        assertThat(result.path("format").asText()).isEqualTo(GoldenResult.FORMAT);
         assertThat(result.path("status").asText()).isEqualTo("recorded");
         assertThat(result.path("variant").asText()).isEqualTo("default");
         assertThat(result.path("current").path("device_type").asText()).isEqualTo("cpu");
@@ -75,11 +76,11 @@ class GoldenResultsTests {
 
     @Test
     void toleranceUsedIsZeroForIdenticalAndInfiniteOutsideAnExactRule() {
-        assertThat(GoldenResults.toleranceUsed(new float[] {1, 2}, new float[] {1, 2}, Tolerance.exact("x")))
+        assertThat(Tolerance.exact("x").used(new float[] {1, 2}, new float[] {1, 2}))
                 .isZero();
-        assertThat(GoldenResults.toleranceUsed(new float[] {1, 2}, new float[] {1, 3}, Tolerance.exact("x")))
+        assertThat(Tolerance.exact("x").used(new float[] {1, 2}, new float[] {1, 3}))
                 .isInfinite();
-        assertThat(GoldenResults.toleranceUsed(new float[] {1.5f}, new float[] {1}, new Tolerance(1, 0, "x")))
+        assertThat(new Tolerance(1, 0, "x").used(new float[] {1.5f}, new float[] {1}))
                 .isEqualTo(0.5);
     }
 

@@ -1,5 +1,6 @@
 package dev.reprodiff.maven;
 
+import dev.reprodiff.golden.GoldenProperties;
 import dev.reprodiff.maven.launcher.RecordLauncher;
 import org.apache.maven.artifact.Artifact;
 import org.apache.maven.artifact.DependencyResolutionRequiredException;
@@ -42,11 +43,11 @@ import java.util.Properties;
 @Execute(phase = LifecyclePhase.TEST_COMPILE)
 public class RecordMojo extends AbstractMojo {
 
-    static final String MODE = "reprodiff.golden.mode";
-    static final String DIR = "reprodiff.golden.dir";
-    static final String RECORD_AS = "reprodiff.golden.recordAs";
-    static final String FORCE_RECORD = "reprodiff.golden.forceRecord";
-    static final String DEFAULT_DIR = "src/test/resources/goldens";
+    static final String MODE = GoldenProperties.MODE;
+    static final String DIR = GoldenProperties.DIR;
+    static final String RECORD_AS = GoldenProperties.RECORD_AS;
+    static final String FORCE_RECORD = GoldenProperties.FORCE_RECORD;
+    static final String DEFAULT_DIR = GoldenProperties.DEFAULT_DIR;
 
     @Parameter(defaultValue = "${project}", readonly = true, required = true)
     private MavenProject project;

@@ -1,6 +1,9 @@
 package dev.reprodiff.maven;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.reprodiff.golden.GoldenManifest;
+import dev.reprodiff.golden.GoldenProperties;
+import dev.reprodiff.golden.GoldenResult;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -40,7 +43,7 @@ import java.util.stream.Stream;
 @Mojo(name = "report", threadSafe = true)
 public class ReportMojo extends AbstractMojo {
 
-    static final String ARTIFACTS = "reprodiff.artifacts.dir";
+    static final String ARTIFACTS = GoldenProperties.ARTIFACTS_DIR;
 
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -70,7 +73,7 @@ public class ReportMojo extends AbstractMojo {
         Path goldens = goldenDir != null ? goldenDir.toPath() : surefire.path(project, RecordMojo.DIR,
                 RecordMojo.DEFAULT_DIR);
         Path artifacts = artifactsDir != null ? artifactsDir.toPath() : surefire.path(project, ARTIFACTS,
-                "target/reprodiff");
+                GoldenProperties.DEFAULT_ARTIFACTS_DIR);
         Path out = outputDirectory.toPath();
         try {
             Files.createDirectories(out.resolve("images"));
@@ -84,7 +87,7 @@ public class ReportMojo extends AbstractMojo {
             ArrayNode stale = report.putArray("stale_results");
             Set<String> ran = testsThatRan(tests);
             Set<String> read = new TreeSet<>();
-            for (JsonNode result : readResults(artifacts.resolve("results"))) {
+            for (JsonNode result : readResults(artifacts.resolve(GoldenResult.FOLDER))) {
                 ObjectNode copy = ((ObjectNode) result).deepCopy();
                 copy.set("images", copyImages(result.path("images"), project.getBasedir().toPath(), out));
                 if (!ran.isEmpty() && !ran.contains(result.path("test").asText())) {
@@ -179,7 +182,7 @@ public class ReportMojo extends AbstractMojo {
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path file : files.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
                 JsonNode node = MAPPER.readTree(file.toFile());
-                if (node != null && node.path("format").asText().startsWith("reprodiff-result/")) {
+                if (node != null && GoldenResult.FORMAT.equals(node.path("format").asText())) {
                     results.add(node);
                 }
             }
@@ -196,7 +199,7 @@ public class ReportMojo extends AbstractMojo {
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path file : files.filter(f -> f.toString().endsWith(".json")).toList()) {
                 JsonNode node = MAPPER.readTree(file.toFile());
-                if (node != null && node.path("format").asText().startsWith("reprodiff-golden/")) {
+                if (node != null && GoldenManifest.FORMAT.equals(node.path("format").asText())) {
                     names.add(node.path("name").asText());
                 }
             }
