@@ -13,6 +13,7 @@ final class ComparisonLanes {
 
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final FloatVector INFINITY = FloatVector.broadcast(SPECIES, Float.POSITIVE_INFINITY);
+    private static final FloatVector ZERO = FloatVector.zero(SPECIES);
 
     private ComparisonLanes() {
     }
@@ -49,5 +50,36 @@ final class ComparisonLanes {
             mismatched += close ? 0 : 1;
         }
         return mismatched;
+    }
+
+    /**
+     * {@link TensorComparison#summarize} on lanes: the verdict of every element, the largest difference and the
+     * largest share of the allowance, in one pass. NaN differences make the maxima NaN, as they do on the scalar path.
+     */
+    static TensorComparison.Summary summarize(float[] actual, float[] golden, int from, int to, float atol,
+                                              float rtol) {
+        FloatVector atols = FloatVector.broadcast(SPECIES, atol);
+        FloatVector rtols = FloatVector.broadcast(SPECIES, rtol);
+        FloatVector linf = ZERO;
+        FloatVector used = ZERO;
+        long mismatched = 0;
+        int i = from;
+        for (int bound = from + SPECIES.loopBound(to - from); i < bound; i += SPECIES.length()) {
+            FloatVector a = FloatVector.fromArray(SPECIES, actual, i);
+            FloatVector g = FloatVector.fromArray(SPECIES, golden, i);
+            VectorMask<Float> equal = a.compare(VectorOperators.EQ, g);
+            FloatVector absG = g.abs();
+            FloatVector allowed = absG.mul(rtols).add(atols);
+            FloatVector diff = a.sub(g).abs().blend(ZERO, equal);
+            VectorMask<Float> close = diff.compare(VectorOperators.LE, allowed)
+                    .and(absG.compare(VectorOperators.NE, INFINITY)).or(equal);
+            mismatched += SPECIES.length() - close.trueCount();
+            linf = linf.max(diff);
+            used = used.max(diff.div(allowed).blend(ZERO, equal));
+        }
+        TensorComparison.Summary tail = TensorComparison.summarizeScalar(actual, golden, i, to, atol, rtol);
+        return new TensorComparison.Summary(mismatched + tail.mismatched(),
+                Math.max(linf.reduceLanes(VectorOperators.MAX), tail.linf()),
+                Math.max(used.reduceLanes(VectorOperators.MAX), tail.used()));
     }
 }

@@ -63,6 +63,15 @@ public @interface Goldens {
     String RECORD_AS_PROPERTY = GoldenProperties.RECORD_AS;
 
     /**
+     * An explicit variant key, such as {@code cpu-avx2}: recording writes it (instead of what
+     * {@value #RECORD_AS_PROPERTY} says) and verification picks it first: {@value}.
+     */
+    String VARIANT_PROPERTY = GoldenProperties.VARIANT;
+
+    /** Allows recording a golden that holds NaN or infinite values: {@value}. */
+    String ALLOW_NON_FINITE_PROPERTY = GoldenProperties.ALLOW_NON_FINITE;
+
+    /**
      * The tolerance profile, a file in the golden folder: {@value}; by default {@code tolerances.json}. The
      * {@code cuda} Maven profile selects {@code tolerances-cuda.json}.
      */
@@ -79,4 +88,7 @@ public @interface Goldens {
 
     /** The default artifacts folder: {@value}. */
     String DEFAULT_ARTIFACTS_DIR = GoldenProperties.DEFAULT_ARTIFACTS_DIR;
+
+    /** When {@code true}, passing comparisons leave artifacts (actual tensor, PNGs) too: {@value}. */
+    String ARTIFACTS_ALWAYS_PROPERTY = GoldenProperties.ARTIFACTS_ALWAYS;
 }

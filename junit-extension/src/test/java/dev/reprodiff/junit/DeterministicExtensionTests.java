@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static dev.reprodiff.junit.TestKit.MVN_TEST;
 import static dev.reprodiff.junit.ReproAssertions.assertThatTensor;
 import static dev.reprodiff.junit.TestKit.assertAllSucceeded;
 import static dev.reprodiff.junit.TestKit.execute;
@@ -164,7 +165,7 @@ class DeterministicExtensionTests {
                         + "  \"drift\" float32[2, 2] differs between run 1 and run 2: 1 / 4 elements (25.0%), L-inf"
                         + " 1.00e+00 at index (1, 1): run 1 1.00000, run 2 2.00000\n"
                         + "Seeds: @Seeded(0)\n"
-                        + "Replay: mvn test -Dtest='DeterministicExtensionTests$RepeatTestCase#drifting'");
+                        + "Replay: " + MVN_TEST + " -Dtest='DeterministicExtensionTests$RepeatTestCase#drifting'");
     }
 
     @Test
@@ -175,7 +176,7 @@ class DeterministicExtensionTests {
                         + " none; pass them through Golden.verify, Golden.capture or"
                         + " assertThatTensor(...).matchesGolden\n"
                         + "Seeds: @Seeded(0)\n"
-                        + "Replay: mvn test -Dtest='DeterministicExtensionTests$RepeatTestCase#capturesNothing'");
+                        + "Replay: " + MVN_TEST + " -Dtest='DeterministicExtensionTests$RepeatTestCase#capturesNothing'");
     }
 
     @Test

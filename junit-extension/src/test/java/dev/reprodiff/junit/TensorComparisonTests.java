@@ -46,6 +46,44 @@ class TensorComparisonTests {
     }
 
     @Test
+    void summaryOnLanesIsTheScalarSummary() {
+        for (long seed = 0; seed < 20; seed++) {
+            float[][] pair = awkwardPair(seed, 1000 + (int) seed);
+            float[] finite = pair[1].clone();
+            for (int i = 0; i < finite.length; i++) {
+                finite[i] = Float.isFinite(finite[i]) ? finite[i] : 0.5f;
+            }
+            float[] near = finite.clone();
+            for (int i = 0; i < near.length; i++) {
+                near[i] += (float) (1e-6 * ((i % 7) - 3));
+            }
+            for (float[][] candidate : new float[][][] {pair, {near, finite}}) {
+                for (double[] t : new double[][] {{1e-5, 1.3e-6}, {0, 0}, {1e-3, 0}}) {
+                    TensorComparison.Summary scalar = TensorComparison.summarizeScalar(candidate[0], candidate[1], 0,
+                            candidate[0].length, (float) t[0], (float) t[1]);
+                    TensorComparison.Summary summary = TensorComparison.summarize(candidate[0], candidate[1], t[0],
+                            t[1]);
+                    assertThat(summary.mismatched()).isEqualTo(scalar.mismatched()).isEqualTo(TensorComparison
+                            .countMismatchesScalar(candidate[0], candidate[1], 0, candidate[0].length, t[0], t[1]));
+                    assertThat(Float.floatToIntBits(summary.linf())).isEqualTo(Float.floatToIntBits(scalar.linf()));
+                    assertThat(Float.floatToIntBits(summary.used())).isEqualTo(Float.floatToIntBits(scalar.used()));
+                }
+            }
+        }
+    }
+
+    @Test
+    void summaryOfAPassingComparisonGivesLInfinityAndTheShareOfTheToleranceUsed() {
+        TensorComparison.Summary summary = TensorComparison.summarize(new float[] {1, 2, 3.5f}, new float[] {1, 2, 3},
+                1, 0);
+        assertThat(summary.passed()).isTrue();
+        assertThat(summary.linf()).isEqualTo(0.5f);
+        assertThat(summary.used()).isEqualTo(0.5f);
+        assertThat(TensorComparison.summarize(new float[] {1, 2}, new float[] {1, 2}, 0, 0).used()).isZero();
+        assertThat(TensorComparison.summarize(new float[] {1, 2}, new float[] {1, 3}, 0, 0).used()).isInfinite();
+    }
+
+    @Test
     void countOnlyWithinTheRange() {
         float[] actual = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
         float[] golden = {0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 0};
