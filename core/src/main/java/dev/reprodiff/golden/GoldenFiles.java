@@ -48,8 +48,8 @@ public final class GoldenFiles {
     /** The longest file name (in UTF-8 bytes) that Linux, macOS and Windows file systems all take. */
     public static final int MAX_FILE_NAME_BYTES = 255;
 
-    /** {@code .reprodiff-<pid>-<hex>.tmp}, also behind another writer's leading dot and {@code .<hex>.tmp}. */
-    private static final Pattern TEMPORARY = Pattern.compile("\\.+reprodiff-(\\d+)-[0-9a-f]+\\.tmp(\\.[0-9a-f]+\\.tmp)?");
+    /** {@code .reprodiff-<pid>-<hex>.tmp}, as this class and the safetensors writer name temporary files. */
+    private static final Pattern TEMPORARY = Pattern.compile("\\.reprodiff-(\\d+)-[0-9a-f]+\\.tmp");
     private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
 
     private GoldenFiles() {

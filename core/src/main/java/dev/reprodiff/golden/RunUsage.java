@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
@@ -31,7 +32,10 @@ public record RunUsage(String run, String partial, Map<String, Set<String>> read
     /** The properties that narrow a Surefire or Failsafe run from the command line. */
     private static final List<String> SELECTIONS = List.of("test", "it.test", "groups", "excludedGroups");
 
-    /** How the run is narrowed, read from the test JVM's properties (Surefire passes {@code -Dtest} on). */
+    /**
+     * How the run is narrowed, read from the test JVM's properties (Surefire passes {@code -Dtest} on); a blank
+     * value counts as unset.
+     */
     public static String partialSelection(Function<String, String> properties) {
         for (String key : SELECTIONS) {
             String value = properties.apply(key);
@@ -47,11 +51,12 @@ public record RunUsage(String run, String partial, Map<String, Set<String>> read
         return golden + "@" + variant;
     }
 
-    /** Writes this JVM's usage into its run's folder. */
+    /** Writes this engine run's usage into its run's folder ({@code <pid>-<hex>}: one JVM may run several). */
     public void write(Path artifacts) throws IOException {
         Path folder = RunJournal.folder(artifacts, run);
         Files.createDirectories(folder);
-        GoldenFiles.writeAtomically(folder.resolve(ProcessHandle.current().pid() + SUFFIX),
+        GoldenFiles.writeAtomically(folder.resolve(ProcessHandle.current().pid() + "-"
+                + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1) + SUFFIX),
                 GoldenFiles.JSON.writeValueAsBytes(this));
     }
 

@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
  * environment.
  *
  * @param variant an explicit variant key ({@value GoldenProperties#VARIANT}), or null
- * @param partial how the run is narrowed ({@code -Dtest=...}), or null
+ * @param partial how the run is narrowed ({@code -Dtest=...}, read like the other settings, so that a blank
+ *        configuration parameter {@code test} hides the system property), or null
  */
 record GoldenSettings(Path dir, GoldenMode mode, boolean ci, boolean forceRecord, RecordAs recordAs, String variant,
                       boolean allowNonFinite, Path artifacts, boolean artifactsAlways, String tolerances, String run,
@@ -39,7 +40,7 @@ record GoldenSettings(Path dir, GoldenMode mode, boolean ci, boolean forceRecord
                 Config.flag(context, Goldens.ARTIFACTS_ALWAYS_PROPERTY),
                 Config.get(context, Goldens.TOLERANCES_PROPERTY).orElse(Tolerances.FILE_NAME),
                 Config.get(context, GoldenProperties.RUN_ID).orElseGet(Runs::current),
-                RunUsage.partialSelection(System::getProperty));
+                RunUsage.partialSelection(key -> Config.get(context, key).orElse(null)));
     }
 
     /** Writing is allowed unless this is CI and recording was not forced. */

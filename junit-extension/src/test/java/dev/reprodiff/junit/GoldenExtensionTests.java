@@ -47,8 +47,9 @@ class GoldenExtensionTests {
     }
 
     private String[] config(String... more) {
+        // test="": the run counts as complete, also when this module's own tests run with -Dtest=...
         List<String> all = new ArrayList<>(List.of("reprodiff.golden.dir", goldens.toString(),
-                "reprodiff.artifacts.dir", artifacts.toString(), "reprodiff.ci", "false"));
+                "reprodiff.artifacts.dir", artifacts.toString(), "reprodiff.ci", "false", "test", ""));
         all.addAll(List.of(more));
         return all.toArray(new String[0]);
     }
@@ -437,7 +438,10 @@ class GoldenExtensionTests {
                 artifacts.resolve("junit"), config());
         onlyFailure(results);
         assertThat(results.allEvents().stream().filter(e -> e.getType()
-                == org.junit.platform.testkit.engine.EventType.FILE_ENTRY_PUBLISHED)).hasSize(4);
+                == org.junit.platform.testkit.engine.EventType.FILE_ENTRY_PUBLISHED)
+                .map(e -> e.getRequiredPayload(org.junit.platform.engine.reporting.FileEntry.class).getPath()
+                        .getFileName().toString())).containsExactlyInAnyOrder("images+rgb.actual.safetensors",
+                "images+rgb.expected.png", "images+rgb.actual.png", "images+rgb.difference.png");
         Path folder = artifacts.resolve("GoldenExtensionTests$ImageTestCase/compare/images");
         assertThat(SafeTensors.readFloats(folder.resolve("rgb.actual.safetensors"), "actual")).isEqualTo(values);
         for (String png : List.of("rgb.expected.png", "rgb.actual.png", "rgb.difference.png")) {
@@ -457,6 +461,29 @@ class GoldenExtensionTests {
         assertThat(artifacts.resolve("unread-goldens.txt")).hasContent("reprodiff: 1 of 2 goldens in " + goldens
                 + " were not read by this run (obsolete if the run included every test; nothing was deleted):\n"
                 + "  two-by-two (default)");
+    }
+
+    @Test
+    void mergeWhatTheForksOfOneRunRead() throws IOException {
+        record(TwoByTwoTestCase.class);
+        values = new float[48];
+        record(ImageTestCase.class);
+        assertAllSucceeded(run(ImageTestCase.class, "reprodiff.run.id", "forks"), 1);
+        assertThat(artifacts.resolve("unread-goldens.txt")).content().startsWith("reprodiff: 1 of 2 goldens");
+        values = new float[] {1, 2, 3, 4};
+        assertAllSucceeded(run(TwoByTwoTestCase.class, "reprodiff.run.id", "forks"), 1);
+        assertThat(artifacts.resolve("unread-goldens.txt")).hasContent("reprodiff: every golden in " + goldens
+                + " was read by this run");
+    }
+
+    @Test
+    void sayOnlyThatAPartialRunWasNotChecked() throws IOException {
+        record(TwoByTwoTestCase.class);
+        values = new float[48];
+        record(ImageTestCase.class);
+        assertAllSucceeded(run(ImageTestCase.class, "test", "GoldenExtensionTests$ImageTestCase"), 1);
+        assertThat(artifacts.resolve("unread-goldens.txt")).hasContent("reprodiff: partial run"
+                + " (-Dtest=GoldenExtensionTests$ImageTestCase): unread goldens not checked");
     }
 
     // ---- parallel recording

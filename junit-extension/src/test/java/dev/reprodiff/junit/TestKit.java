@@ -35,6 +35,12 @@ final class TestKit {
         return execute(selectClass(testCase), parameters);
     }
 
+    /** Runs every test of several classes in one engine run. */
+    static EngineExecutionResults executeClasses(List<Class<?>> testCases, String... parameters) {
+        return execute(EngineTestKit.engine("junit-jupiter").selectors(testCases.stream()
+                .map(c -> selectClass(c)).toArray(DiscoverySelector[]::new)), parameters);
+    }
+
     /** Runs one test method, named as {@code fails} or {@code fails(dev.reprodiff.random.Generator)}. */
     static EngineExecutionResults executeMethod(Class<?> testCase, String method, String... parameters) {
         return execute(selectMethod(testCase.getName() + "#" + method), parameters);
