@@ -51,6 +51,12 @@ public record RunUsage(String run, String partial, Map<String, Set<String>> read
         return golden + "@" + variant;
     }
 
+    /** {@code ddim/tiny (default)} for the key {@code ddim/tiny@default}. */
+    public static String label(String key) {
+        int at = key.lastIndexOf('@');
+        return key.substring(0, at) + " (" + key.substring(at + 1) + ")";
+    }
+
     /** Writes this engine run's usage into its run's folder ({@code <pid>-<hex>}: one JVM may run several). */
     public void write(Path artifacts) throws IOException {
         Path folder = RunJournal.folder(artifacts, run);

@@ -3,6 +3,7 @@ package dev.reprodiff.junit;
 import dev.reprodiff.golden.GoldenFiles;
 import dev.reprodiff.golden.GoldenInventory;
 import dev.reprodiff.golden.Platform;
+import dev.reprodiff.golden.RunUsage;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -175,7 +176,7 @@ final class GoldenMessages {
                     .append(total == 1 ? " golden" : " goldens").append(" in ").append(inventory.dir())
                     .append(" were not read by this run (obsolete if the run included every test; nothing was"
                             + " deleted):");
-            unread.forEach(key -> report.append("\n  ").append(variantLabel(key)));
+            unread.forEach(key -> report.append("\n  ").append(RunUsage.label(key)));
         }
         if (!inventory.orphans().isEmpty()) {
             report.append("\nreprodiff: no manifest references ").append(String.join(", ", inventory.orphans()))
@@ -184,12 +185,6 @@ final class GoldenMessages {
         inventory.problems().forEach(p -> report.append("\nreprodiff: cannot use ").append(p.file()).append(": ")
                 .append(p.reason()));
         return report.toString();
-    }
-
-    /** {@code ddim/tiny (default)} for {@code ddim/tiny@default}. */
-    static String variantLabel(String key) {
-        int at = key.lastIndexOf('@');
-        return key.substring(0, at) + " (" + key.substring(at + 1) + ")";
     }
 
     static String leftoversRemoved(Path dir, List<Path> files) {

@@ -324,7 +324,8 @@ final class GoldenSession implements AutoCloseable {
                 recording.provenance());
         run.read(store.dir(), recording.name(), recording.variant());
         writeResult(new GoldenResult(GoldenResult.FORMAT, GoldenResult.Status.RECORDED, recording.subject(), null,
-                new GoldenResult.Recording(recording.variant(), written.change(), written.file().toString(),
+                new GoldenResult.Recording(recording.variant(), written.change(),
+                        written.file().toAbsolutePath().normalize().toString(),
                         written.bytes()), null));
         context.publishReportEntry("reprodiff.golden." + recording.name(),
                 GoldenMessages.recorded(recording.name(), recording.variant(), written.file()));
@@ -354,7 +355,8 @@ final class GoldenSession implements AutoCloseable {
 
     private GoldenResult.Subject subject(String name, ActualTensor actual, Platform current) {
         Seeds seeds = facts().seeds();
-        return new GoldenResult.Subject(settings.run(), MavenModule.path(), name, store.dir().toString(),
+        return new GoldenResult.Subject(settings.run(), MavenModule.path(), name,
+                store.dir().toAbsolutePath().normalize().toString(),
                 facts().testId(), facts().invocation(), seeds == null ? null : seeds.values(),
                 seeds == null ? null : seeds.source().label, facts().deterministic(), actual.dtype(), actual.shape(),
                 actual.trajectory(), current);
