@@ -56,17 +56,17 @@ final class ComparisonLanes {
      * {@link TensorComparison#summarize} on lanes: the verdict of every element, the largest difference and the
      * largest share of the allowance, in one pass. NaN differences make the maxima NaN, as they do on the scalar path.
      */
-    static TensorComparison.Summary summarize(float[] actual, float[] golden, int from, int to, float atol,
-                                              float rtol) {
+    static TensorComparison.Summary summarize(float[] actual, int actualFrom, float[] golden, int goldenFrom,
+                                              int length, float atol, float rtol) {
         FloatVector atols = FloatVector.broadcast(SPECIES, atol);
         FloatVector rtols = FloatVector.broadcast(SPECIES, rtol);
         FloatVector linf = ZERO;
         FloatVector used = ZERO;
         long mismatched = 0;
-        int i = from;
-        for (int bound = from + SPECIES.loopBound(to - from); i < bound; i += SPECIES.length()) {
-            FloatVector a = FloatVector.fromArray(SPECIES, actual, i);
-            FloatVector g = FloatVector.fromArray(SPECIES, golden, i);
+        int i = 0;
+        for (int bound = SPECIES.loopBound(length); i < bound; i += SPECIES.length()) {
+            FloatVector a = FloatVector.fromArray(SPECIES, actual, actualFrom + i);
+            FloatVector g = FloatVector.fromArray(SPECIES, golden, goldenFrom + i);
             VectorMask<Float> equal = a.compare(VectorOperators.EQ, g);
             FloatVector absG = g.abs();
             FloatVector allowed = absG.mul(rtols).add(atols);
@@ -77,7 +77,8 @@ final class ComparisonLanes {
             linf = linf.max(diff);
             used = used.max(diff.div(allowed).blend(ZERO, equal));
         }
-        TensorComparison.Summary tail = TensorComparison.summarizeScalar(actual, golden, i, to, atol, rtol);
+        TensorComparison.Summary tail = TensorComparison.summarizeScalar(actual, actualFrom + i, golden,
+                goldenFrom + i, length - i, atol, rtol);
         return new TensorComparison.Summary(mismatched + tail.mismatched(),
                 Math.max(linf.reduceLanes(VectorOperators.MAX), tail.linf()),
                 Math.max(used.reduceLanes(VectorOperators.MAX), tail.used()));

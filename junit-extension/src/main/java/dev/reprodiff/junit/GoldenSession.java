@@ -167,75 +167,57 @@ final class GoldenSession implements AutoCloseable {
         compare(name, actual, current, selected.get(), origin, subject);
     }
 
-    /** The one comparison: its summary goes to the result file, and only a failure computes the message's details. */
+    /**
+     * The one comparison: the golden's file is read once, its checksum and the summary of every element computed in
+     * the same pass; the summary goes to the result file, and only a failure reads the golden again for the details
+     * its message reports.
+     */
     private void compare(String name, ActualTensor actual, Platform current, GoldenStore.Selected selected,
                          GoldenMessages.Origin origin, GoldenResult.Subject subject) {
         run.read(store.dir(), name, selected.key());
-        GoldenStore.Loaded golden = readOrReport(subject, () -> store.load(selected));
-        String location = golden.file() + "#" + golden.tensor();
-        if (!Arrays.equals(golden.shape(), actual.shape()) || selected.variant().trajectory() != actual.trajectory()) {
-            String message = GoldenMessages.shapeMismatch(origin, actual, location, selected.variant().dtype(),
-                    golden.shape());
+        GoldenManifest.Variant variant = selected.variant();
+        String location = store.file(selected) + "#" + variant.tensor();
+        if (!Arrays.equals(variant.shape(), actual.shape()) || variant.trajectory() != actual.trajectory()) {
+            String message = GoldenMessages.shapeMismatch(origin, actual, location, variant.dtype(),
+                    variant.shape());
             writeResult(new GoldenResult(GoldenResult.FORMAT, GoldenResult.Status.FAILED, subject, null, null,
                     message));
             throw new GoldenAssertionError(message);
         }
         Tolerance tolerance = readOrReport(subject, () -> Tolerances.resolve(store.dir(), settings.tolerances(), name,
-                actual.dtype(), selected.variant().platform(), current, facts().deterministic()));
-        Verdict verdict = Verdict.of(actual, golden.data(), tolerance);
+                actual.dtype(), variant.platform(), current, facts().deterministic()));
+        TensorComparison.Accumulator accumulator = new TensorComparison.Accumulator(actual.data(), actual.steps(),
+                actual.trajectory(), tolerance.atol(), tolerance.rtol());
+        readOrReport(subject, () -> {
+            store.stream(selected, accumulator::accept);
+            return null;
+        });
+        TensorComparison.Verdict verdict = accumulator.verdict();
         if (verdict.summary().passed()) {
             context.publishReportEntry("reprodiff.golden." + name, selected.key() + " within " + tolerance.rule()
                     + " (" + tolerance.source() + ")");
             List<Artifacts.Artifact> images = settings.artifactsAlways()
-                    ? writeArtifacts(name, actual, golden.data()).orElse(List.of()) : List.of();
+                    ? writeArtifacts(name, actual, store.load(selected).data()).orElse(List.of()) : List.of();
             writeResult(new GoldenResult(GoldenResult.FORMAT, GoldenResult.Status.PASSED, subject,
                     comparison(selected, tolerance, verdict, actual, images), null, null));
             return;
         }
-        TensorComparison.Result result = TensorComparison.compare(actual.data(), golden.data(), tolerance.atol(),
+        float[] golden = readOrReport(subject, () -> store.load(selected)).data();
+        TensorComparison.Result result = TensorComparison.compare(actual.data(), golden, tolerance.atol(),
                 tolerance.rtol());
-        Optional<List<Artifacts.Artifact>> artifacts = writeArtifacts(name, actual, golden.data());
+        Optional<List<Artifacts.Artifact>> artifacts = writeArtifacts(name, actual, golden);
         String message = GoldenMessages.mismatch(new GoldenMessages.Mismatch(origin, actual, current, location,
-                selected, tolerance, result, golden.data(), verdict.steps(), artifacts
+                selected, tolerance, result, golden, verdict.steps(), artifacts
                 .map(list -> list.stream().map(a -> a.file().toString()).collect(Collectors.joining(", ")))
                 .orElse("none written (" + artifactsError + ")")));
         writeResult(new GoldenResult(GoldenResult.FORMAT, GoldenResult.Status.FAILED, subject,
                 comparison(selected, tolerance, verdict, actual, artifacts.orElse(List.of())), null, null));
-        throw new GoldenAssertionError(message, GoldenMessages.summary(actual, golden.data(), result.maxAbsIndex()),
+        throw new GoldenAssertionError(message, GoldenMessages.summary(actual, golden, result.maxAbsIndex()),
                 GoldenMessages.summary(actual, actual.data(), result.maxAbsIndex()));
     }
 
-    /** The summary of every element, and for a trajectory of every step, from one pass over the tensors. */
-    private record Verdict(TensorComparison.Summary summary, TensorComparison.Steps steps) {
-
-        static Verdict of(ActualTensor actual, float[] golden, Tolerance tolerance) {
-            if (!actual.trajectory()) {
-                return new Verdict(TensorComparison.summarize(actual.data(), golden, tolerance.atol(),
-                        tolerance.rtol()), null);
-            }
-            int steps = actual.steps();
-            int size = actual.data().length / Math.max(steps, 1);
-            double[] linf = new double[steps];
-            int first = -1;
-            long mismatched = 0;
-            float max = 0;
-            float used = 0;
-            for (int step = 0; step < steps; step++) {
-                TensorComparison.Summary s = TensorComparison.summarize(actual.data(), golden, step * size,
-                        (step + 1) * size, tolerance.atol(), tolerance.rtol());
-                linf[step] = s.linf();
-                first = first < 0 && !s.passed() ? step : first;
-                mismatched += s.mismatched();
-                max = Math.max(max, s.linf());
-                used = Math.max(used, s.used());
-            }
-            return new Verdict(new TensorComparison.Summary(mismatched, max, used),
-                    new TensorComparison.Steps(linf, first));
-        }
-    }
-
     private static GoldenResult.Comparison comparison(GoldenStore.Selected selected, Tolerance tolerance,
-                                                      Verdict verdict, ActualTensor actual,
+                                                      TensorComparison.Verdict verdict, ActualTensor actual,
                                                       List<Artifacts.Artifact> artifacts) {
         TensorComparison.Steps steps = verdict.steps();
         return new GoldenResult.Comparison(selected.key(), selected.choice(), selected.variant().platform(),

@@ -149,11 +149,7 @@ final class GoldenStore {
      */
     Loaded load(Selected selected) {
         GoldenManifest.Variant variant = selected.variant();
-        Path file = dir.resolve(variant.file()).normalize();
-        if (!file.startsWith(dir.normalize())) {
-            throw new GoldenException("Golden manifest " + manifestFile(selected.name()) + " points outside "
-                    + dir + ": " + variant.file());
-        }
+        Path file = checkedPath(selected);
         try {
             SafeTensorsHeader header = SafeTensors.readHeader(file);
             TensorInfo tensor = checkHeader(selected, file, header);
@@ -163,11 +159,36 @@ final class GoldenStore {
             bytes.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(data);
             return new Loaded(file, variant.tensor(), tensor.shape().getShape(), data);
         } catch (NoSuchFileException e) {
-            throw new GoldenException("Golden \"" + selected.name() + "\" is incomplete: its manifest "
-                    + manifestFile(selected.name()) + " names " + file + ", which does not exist", e);
+            throw incomplete(selected, file, e);
         } catch (IOException e) {
             throw new GoldenException("Cannot read golden \"" + selected.name() + "\" from " + file + ": "
                     + e.getMessage(), e);
+        }
+    }
+
+    private Path checkedPath(Selected selected) {
+        Path file = file(selected);
+        if (!file.startsWith(dir.normalize())) {
+            throw new GoldenException("Golden manifest " + manifestFile(selected.name()) + " points outside "
+                    + dir + ": " + selected.variant().file());
+        }
+        return file;
+    }
+
+    private GoldenException incomplete(Selected selected, Path file, NoSuchFileException e) {
+        return new GoldenException("Golden \"" + selected.name() + "\" is incomplete: its manifest "
+                + manifestFile(selected.name()) + " names " + file + ", which does not exist", e);
+    }
+
+    /** Refuses a file whose CRC32C (or, for older manifests, SHA-256) is not the manifest's. */
+    private void checkDigest(Selected selected, Path file, String found) {
+        GoldenManifest.Variant variant = selected.variant();
+        boolean crc = variant.crc32c() != null;
+        String recorded = crc ? variant.crc32c() : variant.sha256();
+        if (!found.equals(recorded)) {
+            throw new GoldenException("Golden \"" + selected.name() + "\" is corrupt: " + file + " has "
+                    + (crc ? "CRC32C " : "SHA-256 ") + found + ", but its manifest " + manifestFile(selected.name())
+                    + " recorded " + recorded + " (a truncated or edited file, or an interrupted recording)");
         }
     }
 
@@ -200,27 +221,89 @@ final class GoldenStore {
             }
         }
         bytes.flip();
-        GoldenManifest.Variant variant = selected.variant();
-        String found;
-        String recorded;
-        String kind;
-        if (variant.crc32c() != null) {
+        if (selected.variant().crc32c() != null) {
             CRC32C crc = new CRC32C();
             crc.update(bytes.duplicate());
-            found = GoldenFiles.crc32c(crc);
-            recorded = variant.crc32c();
-            kind = "CRC32C";
+            checkDigest(selected, file, GoldenFiles.crc32c(crc));
         } else {
-            found = sha256(bytes.duplicate());
-            recorded = variant.sha256();
-            kind = "SHA-256";
-        }
-        if (!found.equals(recorded)) {
-            throw new GoldenException("Golden \"" + selected.name() + "\" is corrupt: " + file + " has " + kind + " "
-                    + found + ", but its manifest " + manifestFile(selected.name()) + " recorded " + recorded
-                    + " (a truncated or edited file, or an interrupted recording)");
+            MessageDigest sha = sha256Digest();
+            sha.update(bytes.duplicate());
+            checkDigest(selected, file, HexFormat.of().formatHex(sha.digest()));
         }
         return bytes;
+    }
+
+    /** Takes a golden's elements in order, a chunk at a time. */
+    @FunctionalInterface
+    interface FloatSink {
+        void accept(float[] chunk, int count);
+    }
+
+    /** The chunk a golden file is read in: small enough to stay in the CPU's cache while it is checked and used. */
+    private static final int CHUNK = 1 << 18;
+
+    /** The selected variant's tensor file. */
+    Path file(Selected selected) {
+        return dir.resolve(selected.variant().file()).normalize();
+    }
+
+    /**
+     * Reads the selected variant's file once, in chunks, passing its elements to {@code sink} while its CRC32C (or,
+     * for older manifests, SHA-256) is computed; refuses it, as {@link #load} does, if its dtype, shape or bytes are
+     * not what the manifest recorded. The sink's conclusions only stand once this returns.
+     */
+    void stream(Selected selected, FloatSink sink) {
+        GoldenManifest.Variant variant = selected.variant();
+        Path file = checkedPath(selected);
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            SafeTensorsHeader header = SafeTensors.readHeader(file);
+            TensorInfo tensor = checkHeader(selected, file, header);
+            long dataStart = header.dataStart() + tensor.begin();
+            long dataEnd = dataStart + tensor.byteLength();
+            if (dataStart % Float.BYTES != 0) {
+                Loaded loaded = load(selected);   // not a file reprodiff wrote: no aligned chunks
+                sink.accept(loaded.data(), loaded.data().length);
+                return;
+            }
+            CRC32C crc = new CRC32C();
+            MessageDigest sha = variant.crc32c() == null ? sha256Digest() : null;
+            ByteBuffer buffer = ByteBuffer.allocateDirect(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
+            float[] floats = new float[CHUNK / Float.BYTES];
+            long position = 0;
+            for (int read = fill(channel, buffer); read > 0; read = fill(channel, buffer)) {
+                if (sha == null) {
+                    crc.update(buffer.duplicate());
+                } else {
+                    sha.update(buffer.duplicate());
+                }
+                long from = Math.max(position, dataStart);
+                long to = Math.min(position + read, dataEnd);
+                if (from < to) {
+                    int count = (int) ((to - from) / Float.BYTES);
+                    buffer.duplicate().position((int) (from - position)).slice().order(ByteOrder.LITTLE_ENDIAN)
+                            .asFloatBuffer().get(floats, 0, count);
+                    sink.accept(floats, count);
+                }
+                position += read;
+            }
+            checkDigest(selected, file, sha == null ? GoldenFiles.crc32c(crc)
+                    : HexFormat.of().formatHex(sha.digest()));
+        } catch (NoSuchFileException e) {
+            throw incomplete(selected, file, e);
+        } catch (IOException e) {
+            throw new GoldenException("Cannot read golden \"" + selected.name() + "\" from " + file + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Reads into {@code buffer} until it is full or the file ends; flipped for reading; the bytes read. */
+    private static int fill(FileChannel channel, ByteBuffer buffer) throws IOException {
+        buffer.clear();
+        while (buffer.hasRemaining() && channel.read(buffer) >= 0) {
+            // keep reading
+        }
+        buffer.flip();
+        return buffer.remaining();
     }
 
     /**
@@ -331,11 +414,9 @@ final class GoldenStore {
         }
     }
 
-    private static String sha256(ByteBuffer bytes) {
+    private static MessageDigest sha256Digest() {
         try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            digest.update(bytes);
-            return HexFormat.of().formatHex(digest.digest());
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("Every Java platform has SHA-256", e);
         }

@@ -44,6 +44,65 @@ final class TensorComparison {
     record Steps(double[] linf, int firstOutOfTolerance) {
     }
 
+    /** The summary of every element, and for a trajectory of every step; steps is null for a single tensor. */
+    record Verdict(Summary summary, Steps steps) {
+    }
+
+    /**
+     * Summarizes {@code actual} against a golden that arrives in chunks, in order (as its file is read), so that
+     * a passing comparison needs one pass over the file and never holds the golden whole; each chunk is split at step
+     * boundaries for a trajectory.
+     */
+    static final class Accumulator {
+
+        private final float[] actual;
+        private final double atol;
+        private final double rtol;
+        private final int stepSize;
+        private final double[] stepLinf;
+        private int position;
+        private int firstStep = -1;
+        private long mismatched;
+        private float linf;
+        private float used;
+
+        Accumulator(float[] actual, int steps, boolean trajectory, double atol, double rtol) {
+            this.actual = actual;
+            this.atol = atol;
+            this.rtol = rtol;
+            this.stepSize = trajectory ? actual.length / Math.max(steps, 1) : Math.max(actual.length, 1);
+            this.stepLinf = trajectory ? new double[steps] : null;
+        }
+
+        /** The next {@code count} golden elements. */
+        void accept(float[] golden, int count) {
+            int offset = 0;
+            while (offset < count) {
+                int step = position / stepSize;
+                int take = Math.min(count - offset, (step + 1) * stepSize - position);
+                Summary s = summarize(actual, position, golden, offset, take, atol, rtol);
+                mismatched += s.mismatched();
+                linf = Math.max(linf, s.linf());
+                used = Math.max(used, s.used());
+                if (stepLinf != null) {
+                    stepLinf[step] = Math.max(stepLinf[step], s.linf());
+                    firstStep = firstStep < 0 && !s.passed() ? step : firstStep;
+                }
+                position += take;
+                offset += take;
+            }
+        }
+
+        Verdict verdict() {
+            if (position != actual.length) {
+                throw new IllegalStateException("The golden held " + position + " elements, the tensor "
+                        + actual.length);
+            }
+            return new Verdict(new Summary(mismatched, linf, used), stepLinf == null ? null
+                    : new Steps(stepLinf, firstStep));
+        }
+    }
+
     /** The number of elements outside tolerance, with nothing else computed. */
     static long countMismatches(float[] actual, float[] golden, double atol, double rtol) {
         return countMismatches(actual, golden, 0, actual.length, atol, rtol);
@@ -70,18 +129,26 @@ final class TensorComparison {
     }
 
     static Summary summarize(float[] actual, float[] golden, int from, int to, double atol, double rtol) {
-        return LANES ? ComparisonLanes.summarize(actual, golden, from, to, (float) atol, (float) rtol)
-                : summarizeScalar(actual, golden, from, to, (float) atol, (float) rtol);
+        return summarize(actual, from, golden, from, to - from, atol, rtol);
+    }
+
+    /** {@code actual[actualFrom ...]} against {@code golden[goldenFrom ...]}, {@code length} elements. */
+    static Summary summarize(float[] actual, int actualFrom, float[] golden, int goldenFrom, int length, double atol,
+                             double rtol) {
+        return LANES ? ComparisonLanes.summarize(actual, actualFrom, golden, goldenFrom, length, (float) atol,
+                (float) rtol) : summarizeScalar(actual, actualFrom, golden, goldenFrom, length, (float) atol,
+                (float) rtol);
     }
 
     /** {@link #summarize} one element at a time, in the float operations of the lanes. */
-    static Summary summarizeScalar(float[] actual, float[] golden, int from, int to, float atol, float rtol) {
+    static Summary summarizeScalar(float[] actual, int actualFrom, float[] golden, int goldenFrom, int length,
+                                   float atol, float rtol) {
         long mismatched = 0;
         float linf = 0;
         float used = 0;
-        for (int i = from; i < to; i++) {
-            float a = actual[i];
-            float g = golden[i];
+        for (int i = 0; i < length; i++) {
+            float a = actual[actualFrom + i];
+            float g = golden[goldenFrom + i];
             boolean equal = a == g;
             float diff = equal ? 0 : Math.abs(a - g);
             mismatched += close(a, g, atol, rtol) ? 0 : 1;

@@ -1,6 +1,7 @@
 package dev.reprodiff.junit;
 
 import dev.reprodiff.golden.GoldenFiles;
+import dev.reprodiff.golden.GoldenResult;
 import dev.reprodiff.golden.Platform;
 import dev.reprodiff.golden.GoldenManifest;
 import dev.reprodiff.io.SafeTensors;
@@ -416,6 +417,34 @@ class GoldenExtensionTests {
                         + "  Cosine distance: 2.53e-03\n"
                         + "  First step out of tolerance: step 1 of 3 (counting from 0)\n"
                         + "  L-inf by step: 0.00e+00, 5.00e-01, 1.00e+00\n");
+    }
+
+    @Goldens
+    static class LargeTrajectoryTestCase {
+        @Test
+        void compare() {
+            assertThatTrajectory(values, 3, 50_000).matchesGolden("large-trajectory");
+        }
+    }
+
+    /** 600 KB: the golden file is read in several chunks, which straddle its steps. */
+    @Test
+    void streamALargeGoldenOnceAndNameTheStepThatLeftTolerance() throws IOException {
+        values = new float[150_000];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) Math.sin(i);
+        }
+        record(LargeTrajectoryTestCase.class);
+        assertAllSucceeded(run(LargeTrajectoryTestCase.class), 1);
+        values[120_000] += 0.25f;
+        assertThat(onlyFailure(run(LargeTrajectoryTestCase.class))).hasMessageContaining(
+                "  Mismatched elements: 1 / 150000 (0.0%)\n").hasMessageContaining(
+                "  First step out of tolerance: step 2 of 3 (counting from 0)\n"
+                        + "  L-inf by step: 0.00e+00, 0.00e+00, 2.50e-01\n");
+        GoldenResult result = GoldenResult.read(artifacts.resolve(
+                "results/GoldenExtensionTests$LargeTrajectoryTestCase/compare/large-trajectory.json"));
+        assertThat(result.comparison().firstStepOutOfTolerance()).isEqualTo(2);
+        assertThat(result.comparison().stepLinf()).hasSize(3);
     }
 
     // ---- artifacts

@@ -27,7 +27,10 @@ abstract class AbstractRecordMojo extends AbstractMojo {
 
     @Override
     public void execute() throws MojoExecutionException, MojoFailureException {
-        RecordingReport.of(project, session.getUserProperties()).log(getLog(), false, Sizes.parse(sizeBudget,
-                GoldenProperties.SIZE_BUDGET));
+        RecordingReport report = RecordingReport.of(project, session.getUserProperties());
+        if (report.results().isEmpty() && "pom".equals(project.getPackaging())) {
+            return;   // the root of a multi-module build: its modules report for themselves
+        }
+        report.log(getLog(), false, Sizes.parse(sizeBudget, GoldenProperties.SIZE_BUDGET));
     }
 }

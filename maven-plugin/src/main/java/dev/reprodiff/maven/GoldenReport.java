@@ -198,8 +198,8 @@ record GoldenReport(String format, String project, List<String> platforms, List<
                 case FAILED -> 4;
                 case MISSING -> 3;
                 case DISCARDED -> 2;
-                case RECORDED -> 1;
-                case PASSED -> 0;
+                case PASSED -> 1;
+                case RECORDED -> 0;
             };
         }
     }

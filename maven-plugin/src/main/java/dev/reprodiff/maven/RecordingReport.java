@@ -210,14 +210,7 @@ final class RecordingReport {
             return new ResultFiles(results, unreadable);
         }
 
-        /** {@code file} relative to {@code dir} where it lies below it. */
-    private static String relative(String dir, String file) {
-        Path d = Path.of(dir).toAbsolutePath().normalize();
-        Path f = Path.of(file).toAbsolutePath().normalize();
-        return f.startsWith(d) ? d.relativize(f).toString() : file;
-    }
-
-    List<GoldenResult> results() {
+        List<GoldenResult> results() {
             return results;
         }
 
