@@ -37,7 +37,8 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
  * comparison kernel alone ({@code assert_close}'s float32 rule, every element within it), {@code exactComparison}
  * the {@code @Deterministic} one (L-infinity 0), and {@code fullVerify} the whole verify path of a passing golden:
  * {@code matchesGolden} in a test run by the Jupiter engine, reading the recorded 64 MiB golden from its file
- * (page cache) with its checksum, comparing, and writing the result file.
+ * (page cache) with its checksum, comparing, and writing the result file; {@code engineOverhead} is the same engine
+ * run of a test that verifies nothing, to subtract: one engine run verifies many goldens in a real suite.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -53,6 +54,7 @@ public class GoldenComparisonBenchmark {
     private float[] golden;
     private float[] copy;
     private Path goldens;
+    private Path artifacts;
     private long runs;
 
     /** The tensor that {@code fullVerify}'s test compares with its golden. */
@@ -63,6 +65,13 @@ public class GoldenComparisonBenchmark {
         @Test
         void verify() {
             ReproAssertions.assertThatTensor(verified, ELEMENTS).matchesGolden("big");
+        }
+    }
+
+    @Goldens
+    public static class NothingTestCase {
+        @Test
+        void nothing() {
         }
     }
 
@@ -77,6 +86,7 @@ public class GoldenComparisonBenchmark {
             actual[i] = golden[i] + (float) (random.nextDouble(-1, 1) * 1e-6);   // within tolerance: no early exit
         }
         goldens = Files.createTempDirectory("golden-benchmark");
+        artifacts = Files.createTempDirectory("golden-benchmark-artifacts");
         verified = golden;
         run("record");
         verified = actual;
@@ -84,18 +94,24 @@ public class GoldenComparisonBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
-        try (Stream<Path> files = Files.walk(goldens)) {
-            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(file);
+        for (Path dir : new Path[] {goldens, artifacts}) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(file);
+                }
             }
         }
     }
 
     private long run(String mode) {
+        return run(VerifyTestCase.class, mode);
+    }
+
+    private long run(Class<?> testCase, String mode) {
         EngineExecutionResults results = EngineTestKit.engine("junit-jupiter")
-                .selectors(selectClass(VerifyTestCase.class))
+                .selectors(selectClass(testCase))
                 .configurationParameter(GoldenProperties.DIR, goldens.toString())
-                .configurationParameter(GoldenProperties.ARTIFACTS_DIR, goldens.resolve("artifacts").toString())
+                .configurationParameter(GoldenProperties.ARTIFACTS_DIR, artifacts.toString())
                 .configurationParameter(GoldenProperties.CI, "false")
                 .configurationParameter(GoldenProperties.MODE, mode)
                 .configurationParameter(GoldenProperties.RUN_ID, "benchmark-" + ++runs)   // each a run of its own
@@ -128,5 +144,10 @@ public class GoldenComparisonBenchmark {
     @Benchmark
     public long fullVerify() {
         return run("verify");
+    }
+
+    @Benchmark
+    public long engineOverhead() {
+        return run(NothingTestCase.class, "verify");
     }
 }

@@ -61,10 +61,23 @@ public final class GoldenFiles {
 
     /**
      * Writes {@code bytes} to a temporary file beside {@code file}, forces it to disk, then renames it over
-     * {@code file}: a reader sees the old file or the new one, never a part. The file gets the umask's permissions,
-     * as every other file the build writes.
+     * {@code file}: a reader sees the old file or the new one, never a part, also after a power loss. The file gets
+     * the umask's permissions, as every other file the build writes. For manifests, which are committed.
      */
     public static void writeAtomically(Path file, byte[] bytes) throws IOException {
+        writeAtomically(file, bytes, true);
+    }
+
+    /**
+     * As {@link #writeAtomically}, without forcing the bytes to disk: for the files a run leaves in its build folder
+     * (result files, usage), which a killed process must not leave half written but a power loss may lose; forcing
+     * each cost more than the comparison of a 64 MiB golden.
+     */
+    public static void writeArtifact(Path file, byte[] bytes) throws IOException {
+        writeAtomically(file, bytes, false);
+    }
+
+    private static void writeAtomically(Path file, byte[] bytes, boolean durable) throws IOException {
         Path temp = newTemporaryFile(file.toAbsolutePath().getParent());
         try {
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
@@ -72,7 +85,9 @@ public final class GoldenFiles {
                 while (buffer.hasRemaining()) {
                     channel.write(buffer);
                 }
-                channel.force(true);
+                if (durable) {
+                    channel.force(true);
+                }
             }
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {

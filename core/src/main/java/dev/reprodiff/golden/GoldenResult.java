@@ -109,7 +109,7 @@ public record GoldenResult(String format, Status status, Subject subject, Compar
     public void write(Path artifacts) throws IOException {
         Path file = file(artifacts);
         Files.createDirectories(file.getParent());
-        GoldenFiles.writeAtomically(file, GoldenFiles.JSON.writeValueAsBytes(this));
+        GoldenFiles.writeArtifact(file, GoldenFiles.JSON.writeValueAsBytes(this));
     }
 
     /** Reads a result file; a file of another format reads as null. */

@@ -61,7 +61,7 @@ public record RunUsage(String run, String partial, Map<String, Set<String>> read
     public void write(Path artifacts) throws IOException {
         Path folder = RunJournal.folder(artifacts, run);
         Files.createDirectories(folder);
-        GoldenFiles.writeAtomically(folder.resolve(ProcessHandle.current().pid() + "-"
+        GoldenFiles.writeArtifact(folder.resolve(ProcessHandle.current().pid() + "-"
                 + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1) + SUFFIX),
                 GoldenFiles.JSON.writeValueAsBytes(this));
     }

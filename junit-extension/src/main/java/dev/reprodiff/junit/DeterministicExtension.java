@@ -73,6 +73,7 @@ final class DeterministicExtension implements BeforeEachCallback, AfterEachCallb
         List<Object> initial = Arrays.asList(copy(invocationContext.getArguments()));
         GoldenSession session = GoldenSession.of(context);
         try (GoldenSession.Binding binding = session.bind()) {
+            session.captureGoldens();
             session.takeCaptures();
             invocation.proceed();
             List<GoldenSession.Captured> first = session.takeCaptures();

@@ -45,6 +45,7 @@ final class GoldenSession implements AutoCloseable {
     private Facts facts;
     private List<Object> arguments = List.of();
     private String artifactsError;
+    private boolean capturingGoldens;
 
     /** An output that went through the golden API, for {@code @Deterministic(repeat = ...)}. */
     record Captured(String name, ActualTensor tensor) {
@@ -118,11 +119,17 @@ final class GoldenSession implements AutoCloseable {
         pipelineSettings.put(key, String.valueOf(value));
     }
 
-    /** Keeps a copy of {@code tensor} (later writes to the caller's array cannot change it) and returns it. */
-    synchronized ActualTensor capture(String name, ActualTensor tensor) {
-        ActualTensor copy = tensor.copy();
-        captures.add(new Captured(name, copy));
-        return copy;
+    /** Keeps a copy of {@code tensor} (later writes to the caller's array cannot change it). */
+    synchronized void capture(String name, ActualTensor tensor) {
+        captures.add(new Captured(name, tensor.copy()));
+    }
+
+    /**
+     * From now on, outputs that go through a golden are captured too, for {@code @Deterministic(repeat = ...)} to
+     * compare between runs; other tests do not pay for a copy of every tensor they verify.
+     */
+    synchronized void captureGoldens() {
+        capturingGoldens = true;
     }
 
     /** The outputs captured so far, leaving none: each run of a repeated test starts empty. */
@@ -139,20 +146,24 @@ final class GoldenSession implements AutoCloseable {
 
     void verify(String name, ActualTensor actual, String description, Map<String, String> assertionSettings) {
         GoldenStore.checkName(name);
-        ActualTensor copy = capture(name, actual);
+        synchronized (this) {
+            if (capturingGoldens) {
+                capture(name, actual);
+            }
+        }
         store.removeLeftovers();
         GoldenMessages.Origin origin = origin(description);
         Platform current = Platform.current(actual.deviceType(), actual.deviceId());
         GoldenResult.Subject subject = subject(name, actual, current);
         if (settings.mode() == GoldenMode.RECORD) {
             // Not reading the old golden first: recording is how a corrupt one gets replaced.
-            stage(name, copy, current, origin, subject, assertionSettings);
+            stage(name, actual, current, origin, subject, assertionSettings);
             return;
         }
         Optional<GoldenStore.Selected> selected = readOrReport(subject, () -> store.select(name, current,
                 settings.variant()));
         if (selected.isEmpty() && settings.mode() == GoldenMode.RECORD_MISSING && settings.mayWrite()) {
-            stage(name, copy, current, origin, subject, assertionSettings);
+            stage(name, actual, current, origin, subject, assertionSettings);
             return;
         }
         if (selected.isEmpty()) {
@@ -251,7 +262,8 @@ final class GoldenSession implements AutoCloseable {
                 seeds == null ? null : seeds.source().label, settings(assertionSettings), facts().deterministic(),
                 Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), settings.run(), current);
         synchronized (this) {
-            staged.put(name + "@" + variant, new Staged(name, variant, actual, provenance, subject));
+            // A copy: the test may reuse its array before the recording is committed.
+            staged.put(name + "@" + variant, new Staged(name, variant, actual.copy(), provenance, subject));
         }
         run.staged(context.getUniqueId(), name);
     }

@@ -20,11 +20,17 @@ final class TensorComparison {
     /**
      * The verdict of a comparison and what a result file reports about it.
      *
-     * @param linf the largest {@code |actual - golden|} (NaN if a difference is NaN)
+     * @param linf the largest {@code |actual - golden|} over the elements whose difference is a number (a NaN element
+     *        is a mismatch, which the failure message names)
      * @param used the largest share of its allowance any element used, {@code |a - g| / (atol + rtol * |g|)}: 0 for
      *        identical tensors, above 1 outside tolerance, infinite where an exact rule meets a difference
      */
     record Summary(long mismatched, float linf, float used) {
+
+        /** A summary whose mismatches the share cannot measure (a NaN, an infinite golden) reads as outside. */
+        static Summary of(long mismatched, float linf, float used) {
+            return new Summary(mismatched, linf, mismatched > 0 && !(used > 1) ? Float.POSITIVE_INFINITY : used);
+        }
 
         boolean passed() {
             return mismatched == 0;
@@ -98,7 +104,7 @@ final class TensorComparison {
                 throw new IllegalStateException("The golden held " + position + " elements, the tensor "
                         + actual.length);
             }
-            return new Verdict(new Summary(mismatched, linf, used), stepLinf == null ? null
+            return new Verdict(Summary.of(mismatched, linf, used), stepLinf == null ? null
                     : new Steps(stepLinf, firstStep));
         }
     }
@@ -140,7 +146,11 @@ final class TensorComparison {
                 (float) rtol);
     }
 
-    /** {@link #summarize} one element at a time, in the float operations of the lanes. */
+    /**
+     * {@link #summarize} one element at a time, in the float operations of the lanes: the maximum difference rises
+     * only where {@code diff > linf} (a NaN difference never raises it), and the share is divided out where
+     * {@code diff > used * allowed}.
+     */
     static Summary summarizeScalar(float[] actual, int actualFrom, float[] golden, int goldenFrom, int length,
                                    float atol, float rtol) {
         long mismatched = 0;
@@ -149,13 +159,15 @@ final class TensorComparison {
         for (int i = 0; i < length; i++) {
             float a = actual[actualFrom + i];
             float g = golden[goldenFrom + i];
-            boolean equal = a == g;
-            float diff = equal ? 0 : Math.abs(a - g);
+            float diff = Math.abs(a - g);
+            float allowed = Math.abs(g) * rtol + atol;
             mismatched += close(a, g, atol, rtol) ? 0 : 1;
-            linf = Math.max(linf, diff);
-            used = Math.max(used, equal ? 0 : diff / (Math.abs(g) * rtol + atol));
+            linf = diff > linf ? diff : linf;
+            if (diff > used * allowed) {
+                used = Math.max(used, diff / allowed);
+            }
         }
-        return new Summary(mismatched, linf, used);
+        return Summary.of(mismatched, linf, used);
     }
 
     /**
