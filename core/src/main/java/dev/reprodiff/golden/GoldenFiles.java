@@ -11,12 +11,17 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +30,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
 /**
@@ -114,14 +118,39 @@ public final class GoldenFiles {
         }
     }
 
-    /** The temporary files under {@code dir} whose writing JVM is gone (killed mid-write), oldest path first. */
+    /** The temporary files under {@code dir} whose writing JVM is gone (killed mid-write), in path order. */
     public static List<Path> leftoverTemporaryFiles(Path dir) throws IOException {
+        return regularFiles(dir).stream().filter(GoldenFiles::isLeftover).toList();
+    }
+
+    /**
+     * The regular files under {@code dir}, in path order, read while other JVMs may be recording into it: a file
+     * that vanishes between listing and reading (a temporary file renamed into place) is skipped, not an error.
+     */
+    public static List<Path> regularFiles(Path dir) throws IOException {
+        List<Path> files = new ArrayList<>();
         if (!Files.isDirectory(dir)) {
-            return List.of();
+            return files;
         }
-        try (Stream<Path> files = Files.walk(dir)) {
-            return files.filter(Files::isRegularFile).filter(GoldenFiles::isLeftover).sorted().toList();
-        }
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+                if (attributes.isRegularFile()) {
+                    files.add(file);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                if (e instanceof NoSuchFileException) {
+                    return FileVisitResult.CONTINUE;
+                }
+                throw e;
+            }
+        });
+        files.sort(null);
+        return files;
     }
 
     private static boolean isLeftover(Path file) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -13,7 +14,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.stream.Stream;
 
 /**
  * What a golden folder holds, read without trusting it: every manifest's variants, the manifests and tolerance
@@ -36,20 +36,16 @@ public record GoldenInventory(Path dir, Map<String, Map<String, String>> variant
         List<Problem> problems = new ArrayList<>();
         Set<String> tensors = new TreeSet<>();
         Set<String> referenced = new TreeSet<>();
-        if (Files.isDirectory(dir)) {
-            try (Stream<Path> files = Files.walk(dir)) {
-                for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
-                    String relative = dir.relativize(file).toString().replace('\\', '/');
-                    String name = file.getFileName().toString();
-                    if (name.startsWith(".")) {
-                        continue;
-                    }
-                    if (name.endsWith(".safetensors")) {
-                        tensors.add(relative);
-                    } else if (name.endsWith(".json")) {
-                        readManifest(dir, file, variants, referenced, problems);
-                    }
-                }
+        for (Path file : GoldenFiles.regularFiles(dir)) {
+            String relative = dir.relativize(file).toString().replace('\\', '/');
+            String name = file.getFileName().toString();
+            if (name.startsWith(".")) {
+                continue;
+            }
+            if (name.endsWith(".safetensors")) {
+                tensors.add(relative);
+            } else if (name.endsWith(".json")) {
+                readManifest(dir, file, variants, referenced, problems);
             }
         }
         List<String> orphans = tensors.stream().filter(t -> !referenced.contains(t)).toList();
@@ -82,6 +78,8 @@ public record GoldenInventory(Path dir, Map<String, Map<String, String>> variant
             problems.add(new Problem(file, (profile ? "malformed tolerance profile" : "corrupt manifest")
                     + " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ": "
                     + e.getOriginalMessage()));
+        } catch (NoSuchFileException e) {
+            // replaced by a recording while the folder was read: the new one is read next time
         } catch (IOException e) {
             problems.add(new Problem(file, "cannot be read: " + e));
         }

@@ -89,6 +89,32 @@ class GoldenFilesTests {
                 new RunJournal.Unfinished("it.A#two", List.of("x/two"), ProcessHandle.current().pid()));
     }
 
+    /** The scan that failed a fork's run with NoSuchFileException while another fork renamed its temporary file. */
+    @Test
+    void scanAFolderWhileAnotherWriterCreatesAndRenamesFiles() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread writer = new Thread(() -> {
+            for (int i = 0; !stop.get(); i++) {
+                try {
+                    GoldenFiles.writeArtifact(dir.resolve("g" + (i % 7) + ".json"), "{}".getBytes(
+                            StandardCharsets.UTF_8));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        });
+        writer.start();
+        try {
+            for (int scan = 0; scan < 2000; scan++) {
+                GoldenInventory.scan(dir);
+                GoldenFiles.leftoverTemporaryFiles(dir);
+            }
+        } finally {
+            stop.set(true);
+            writer.join();
+        }
+    }
+
     @Test
     void anInventoryNamesCorruptManifestsMissingFilesOrphansAndLeftovers() throws IOException {
         Files.writeString(dir.resolve("broken.json"), "{\"variants\": {");

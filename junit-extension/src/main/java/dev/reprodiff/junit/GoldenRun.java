@@ -93,12 +93,23 @@ final class GoldenRun implements AutoCloseable {
         }
     }
 
-    /** Writes this JVM's usage, then the run's unread goldens from every fork's usage so far. */
+    /**
+     * Writes this JVM's usage, then the run's unread goldens from every fork's usage so far; a side report, whose
+     * failure never fails the run.
+     */
     @Override
-    public void close() throws IOException {
+    public void close() {
         if (read.isEmpty()) {
             return;
         }
+        try {
+            writeUsage();
+        } catch (IOException | RuntimeException e) {
+            System.err.println("reprodiff: cannot write which goldens this run read under " + artifacts + ": " + e);
+        }
+    }
+
+    private void writeUsage() throws IOException {
         Map<String, Set<String>> mine = new TreeMap<>();
         read.forEach((dir, keys) -> mine.put(dir, new TreeSet<>(keys)));
         new RunUsage(id, partial, mine).write(artifacts);

@@ -1,5 +1,6 @@
 package dev.reprodiff.maven;
 
+import dev.reprodiff.golden.GoldenFiles;
 import dev.reprodiff.golden.GoldenInventory;
 import dev.reprodiff.golden.GoldenProperties;
 import dev.reprodiff.golden.GoldenResult;
@@ -9,7 +10,6 @@ import org.apache.maven.plugin.logging.Log;
 import org.apache.maven.project.MavenProject;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +19,6 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * What one module's tests did in one recording run, read back from the files the JUnit extension wrote: the result
@@ -191,20 +190,21 @@ final class RecordingReport {
         static ResultFiles read(Path dir) {
             List<GoldenResult> results = new ArrayList<>();
             List<String> unreadable = new ArrayList<>();
-            if (Files.isDirectory(dir)) {
-                try (Stream<Path> files = Files.walk(dir)) {
-                    for (Path file : files.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
-                        try {
-                            GoldenResult result = GoldenResult.read(file);
-                            if (result != null) {
-                                results.add(result);
-                            }
-                        } catch (IOException | RuntimeException e) {
-                            unreadable.add(file + ": " + e.getMessage());
-                        }
+            List<Path> files;
+            try {
+                files = GoldenFiles.regularFiles(dir);
+            } catch (IOException e) {
+                unreadable.add(dir + ": " + e.getMessage());
+                files = List.of();
+            }
+            for (Path file : files.stream().filter(f -> f.toString().endsWith(".json")).toList()) {
+                try {
+                    GoldenResult result = GoldenResult.read(file);
+                    if (result != null) {
+                        results.add(result);
                     }
-                } catch (IOException e) {
-                    unreadable.add(dir + ": " + e.getMessage());
+                } catch (IOException | RuntimeException e) {
+                    unreadable.add(file + ": " + e.getMessage());
                 }
             }
             return new ResultFiles(results, unreadable);
