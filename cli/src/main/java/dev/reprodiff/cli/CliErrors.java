@@ -23,7 +23,7 @@ final class CliErrors implements IExecutionExceptionHandler {
 
     /** A command that can say what it asked to allocate, for an out-of-memory message. */
     interface Sized {
-        /** What the command was computing, with its size, for example {@code shape (40000, 40000) float32 (6.0 GiB)}. */
+        /** What the command was computing, with its size: {@code shape (40000, 40000) float32 (6.0 GiB)}. */
         String sizeAsked();
 
         /** The bytes of that, or -1 when unknown. */

@@ -143,7 +143,7 @@ public abstract sealed class ModelMixin<C> implements AutoCloseable
             return load(folder, parent.newSubManager());
         }
 
-        /** A model with weights drawn from {@code generator} by the model's {@code initialWeight}, on {@code parent}. */
+        /** A model with weights drawn from {@code generator} by its {@code initialWeight}, on {@code parent}. */
         M withRandomWeights(C config, Generator generator, NDManager parent) {
             Objects.requireNonNull(generator, "generator");
             NDManager manager = parent.newSubManager();

@@ -1,9 +1,11 @@
 package dev.reprodiff.pipelines;
 
 import ai.djl.Device;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import dev.reprodiff.io.ConfigException;
 import dev.reprodiff.io.ModelIndex;
+import dev.reprodiff.models.UNet2DModel;
 import dev.reprodiff.schedulers.Scheduler;
 
 import java.util.List;
@@ -13,6 +15,11 @@ import java.util.function.Function;
 final class Components {
 
     private Components() {
+    }
+
+    /** The PyTorch engine's default device: where {@code fromPretrained} without a device loads. */
+    static Device defaultDevice() {
+        return Engine.getEngine("PyTorch").defaultDevice();
     }
 
     /** Fails unless {@code model_index.json} lists component {@code name} with the class {@code className}. */
@@ -33,6 +40,20 @@ final class Components {
             throw ConfigException.unsupported(modelIndexFile(index), "scheduler", name, Schedulers.names());
         }
         return Schedulers.create(name, index.componentConfig("scheduler", Schedulers.CONFIG_NAME));
+    }
+
+    /** How an unconditional pipeline class is built from its loaded components. */
+    interface UnconditionalConstructor<P extends DiffusionPipeline> {
+        P create(UNet2DModel unet, Scheduler scheduler, NDManager manager);
+    }
+
+    /** The {@code UNet2DModel} and the scheduler of {@code index}, as the pipeline {@code constructor} builds. */
+    static <P extends DiffusionPipeline> P unconditional(ModelIndex index, Device device,
+                                                         UnconditionalConstructor<P> constructor) {
+        require(index, "unet", "UNet2DModel");
+        Scheduler scheduler = scheduler(index);
+        return onNewManager(device, manager -> constructor.create(
+                UNet2DModel.fromPretrained(index.folder().resolve("unet"), manager), scheduler, manager));
     }
 
     /**

@@ -1,7 +1,6 @@
 package dev.reprodiff.pipelines;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -49,7 +48,7 @@ public final class DDIMPipeline extends DiffusionPipeline implements Uncondition
      * diffusers' {@code DDIMPipeline.from_pretrained} does.
      */
     public static DDIMPipeline fromPretrained(Path folder) {
-        return fromPretrained(folder, Engine.getEngine("PyTorch").defaultDevice());
+        return fromPretrained(folder, Components.defaultDevice());
     }
 
     /** As {@link #fromPretrained(Path)}, on {@code device}; noise is still drawn on the CPU. */
@@ -58,10 +57,7 @@ public final class DDIMPipeline extends DiffusionPipeline implements Uncondition
     }
 
     static DDIMPipeline load(ModelIndex index, Device device) {
-        Components.require(index, "unet", "UNet2DModel");
-        Scheduler scheduler = Components.scheduler(index);
-        return Components.onNewManager(device, manager -> new DDIMPipeline(
-                UNet2DModel.fromPretrained(index.folder().resolve("unet"), manager), scheduler, manager));
+        return Components.unconditional(index, device, DDIMPipeline::new);
     }
 
     /** diffusers' defaults for {@code DDIMPipeline.__call__}: 1 image, 50 steps, eta 0, PIL output, fresh noise. */

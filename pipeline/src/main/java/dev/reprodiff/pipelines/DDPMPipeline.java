@@ -1,7 +1,6 @@
 package dev.reprodiff.pipelines;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -44,7 +43,7 @@ public final class DDPMPipeline extends DiffusionPipeline implements Uncondition
      * diffusers' {@code DDPMPipeline.from_pretrained} does.
      */
     public static DDPMPipeline fromPretrained(Path folder) {
-        return fromPretrained(folder, Engine.getEngine("PyTorch").defaultDevice());
+        return fromPretrained(folder, Components.defaultDevice());
     }
 
     /** As {@link #fromPretrained(Path)}, on {@code device}; noise is still drawn on the CPU. */
@@ -53,10 +52,7 @@ public final class DDPMPipeline extends DiffusionPipeline implements Uncondition
     }
 
     static DDPMPipeline load(ModelIndex index, Device device) {
-        Components.require(index, "unet", "UNet2DModel");
-        Scheduler scheduler = Components.scheduler(index);
-        return Components.onNewManager(device, manager -> new DDPMPipeline(
-                UNet2DModel.fromPretrained(index.folder().resolve("unet"), manager), scheduler, manager));
+        return Components.unconditional(index, device, DDPMPipeline::new);
     }
 
     /** diffusers' defaults for {@code DDPMPipeline.__call__}: 1 image, 1000 steps, PIL output, fresh noise. */

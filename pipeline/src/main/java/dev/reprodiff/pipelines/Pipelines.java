@@ -1,7 +1,6 @@
 package dev.reprodiff.pipelines;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import dev.reprodiff.io.ConfigException;
 import dev.reprodiff.io.ModelIndex;
 
@@ -45,7 +44,7 @@ public final class Pipelines {
      * @throws dev.reprodiff.models.WeightsException if a model's weights do not fit its config
      */
     public static DiffusionPipeline fromPretrained(Path folder) {
-        return fromPretrained(folder, Engine.getEngine("PyTorch").defaultDevice());
+        return fromPretrained(folder, Components.defaultDevice());
     }
 
     /**

@@ -42,9 +42,9 @@ import java.util.Objects;
  *        {@code null} for the pipeline's own manager
  */
 public record StableDiffusionOptions(List<String> prompts, List<String> negativePrompts, double guidanceScale,
-                                     int numImagesPerPrompt, Noise noise, Integer height, Integer width, Integer numInferenceSteps, double eta,
-                                     NDArray latents, OutputType outputType, StepCallback callback,
-                                     NDManager manager) {
+                                     int numImagesPerPrompt, Noise noise, Integer height, Integer width,
+                                     Integer numInferenceSteps, double eta, NDArray latents,
+                                     OutputType outputType, StepCallback callback, NDManager manager) {
 
     /** diffusers' default {@code guidance_scale}. */
     public static final double DEFAULT_GUIDANCE_SCALE = 7.5;
@@ -57,6 +57,10 @@ public record StableDiffusionOptions(List<String> prompts, List<String> negative
         }
         if (numInferenceSteps != null && numInferenceSteps < 1) {
             throw new IllegalArgumentException("numInferenceSteps must be at least 1, but got " + numInferenceSteps);
+        }
+        if (!Double.isFinite(guidanceScale)) {
+            throw new IllegalArgumentException("guidanceScale must be a finite number (1.0 or less: no guidance),"
+                    + " but got " + guidanceScale);
         }
         StepOptions.requireValidEta(eta);
         prompts = prompts == null ? null : List.copyOf(prompts);

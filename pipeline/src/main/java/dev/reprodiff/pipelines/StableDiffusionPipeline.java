@@ -1,7 +1,6 @@
 package dev.reprodiff.pipelines;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -97,7 +96,7 @@ public final class StableDiffusionPipeline extends DiffusionPipeline {
      * @throws dev.reprodiff.models.WeightsException if a model's weights do not fit its config
      */
     public static StableDiffusionPipeline fromPretrained(Path folder) {
-        return fromPretrained(folder, Engine.getEngine("PyTorch").defaultDevice());
+        return fromPretrained(folder, Components.defaultDevice());
     }
 
     /** As {@link #fromPretrained(Path)}, with the models on {@code device}; noise is still drawn on the CPU. */

@@ -25,7 +25,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -33,7 +32,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** The sampling loop with a stub scheduler: order of calls, noise scaling, callbacks, ownership and bad input. */
 class DiffusionPipelineTests {
 
-    private static final Path TINY = FixtureFiles.path("unet2d/ddim-test-tiny/model");
+    private static final String TINY_FIXTURE = "unet2d/ddim-test-tiny/model";
+    private static final Path TINY = FixtureFiles.path(TINY_FIXTURE);
 
     private StubScheduler scheduler;
     private DDPMPipeline pipeline;
@@ -209,7 +209,7 @@ class DiffusionPipelineTests {
 
     @Test
     void nonFiniteWeightsStopTheCallAtTheFirstStepNamingIt(@TempDir Path folder) throws IOException {
-        copyTree(TINY, folder);
+        FixtureFiles.copy(TINY_FIXTURE, folder);
         Path weights = folder.resolve("unet").resolve(UNet2DModel.WEIGHTS_NAME);
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
             Map<String, NDArray> tensors = new LinkedHashMap<>(SafeTensors.load(weights, manager));
@@ -232,7 +232,7 @@ class DiffusionPipelineTests {
     /** diffusers loads the scheduler class model_index.json names, with the config file's values. */
     @Test
     void theSchedulerClassIsTheOneModelIndexNames(@TempDir Path folder) throws IOException {
-        copyTree(TINY, folder);
+        FixtureFiles.copy(TINY_FIXTURE, folder);
         Path index = folder.resolve("model_index.json");
         Files.writeString(index, Files.readString(index).replace("\"DDIMScheduler\"", "\"PNDMScheduler\""));
         assertThat(Files.readString(folder.resolve("scheduler/scheduler_config.json"))).contains("DDIMScheduler");
@@ -250,7 +250,7 @@ class DiffusionPipelineTests {
 
     @Test
     void aMissingSchedulerConfigIsNamedAsSuch(@TempDir Path folder) throws IOException {
-        copyTree(TINY, folder);
+        FixtureFiles.copy(TINY_FIXTURE, folder);
         Files.delete(folder.resolve("scheduler/scheduler_config.json"));
 
         assertThatThrownBy(() -> Pipelines.fromPretrained(folder))
@@ -304,20 +304,5 @@ class DiffusionPipelineTests {
                 .hasMessage("Unsupported value \"LDMPipeline\" for \"_class_name\" in "
                         + folder.resolve("model_index.json") + "; supported values: \"DDPMPipeline\","
                         + " \"DDIMPipeline\", \"StableDiffusionPipeline\"");
-    }
-
-    static void copyTree(Path from, Path to) throws IOException {
-        List<Path> paths;
-        try (Stream<Path> walk = Files.walk(from)) {
-            paths = walk.toList();
-        }
-        for (Path path : paths) {
-            Path target = to.resolve(from.relativize(path).toString());
-            if (Files.isDirectory(path)) {
-                Files.createDirectories(target);
-            } else {
-                Files.copy(path, target);
-            }
-        }
     }
 }

@@ -23,7 +23,6 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -199,7 +198,7 @@ class StableDiffusionPipelineTests {
 
     @Test
     void missingTokenizerFileIsNamed(@TempDir Path copy) throws IOException {
-        copyTree(MODEL, copy);
+        FixtureFiles.copy("sd-tiny/model", copy);
         Files.delete(copy.resolve("tokenizer/vocab.json"));
 
         assertThatThrownBy(() -> Pipelines.fromPretrained(copy)).isInstanceOf(ConfigException.class)
@@ -219,21 +218,6 @@ class StableDiffusionPipelineTests {
                     MODEL.resolve("tokenizer")), textEncoder, unet, vae, pipeline.scheduler()))
                     .isInstanceOf(ConfigException.class)
                     .hasMessageContaining("hidden_size 16").hasMessageContaining("cross_attention_dim 8");
-        }
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        List<Path> paths;
-        try (Stream<Path> walk = Files.walk(from)) {
-            paths = new ArrayList<>(walk.toList());
-        }
-        for (Path path : paths) {
-            Path target = to.resolve(from.relativize(path).toString());
-            if (Files.isDirectory(path)) {
-                Files.createDirectories(target);
-            } else {
-                Files.copy(path, target);
-            }
         }
     }
 }
