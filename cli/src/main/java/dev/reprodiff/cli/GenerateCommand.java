@@ -187,12 +187,12 @@ final class GenerateCommand implements Callable<Integer>, CliErrors.Sized {
                     NDArray images = output.images();
                     long batch = images.getShape().get(0);
                     String seedsText = SeedOptions.describe(output.seeds());
-                    String generators = noise instanceof Noise.PerImage ? "one per image" : "one for the batch";
+                    boolean perImage = noise instanceof Noise.PerImage;
                     stdout.printf("seed%s %s (%s)%n", output.seeds().size() == 1 ? "" : "s", seedsText,
-                            noise instanceof Noise.PerImage ? "one generator per image"
-                                    : "one generator for the batch of " + batch);
+                            perImage ? "one generator per image" : "one generator for the batch of " + batch);
                     double sum = images.abs().sum().toType(DataType.FLOAT64, false).getDouble();
-                    write(images, output.latents(), steps, seedsText, generators);
+                    write(images, output.latents(), steps, seedsText, perImage ? "one per image"
+                            : "one for the batch");
                     stdout.printf(Locale.ROOT, "%d steps in %.3f s (%.1f ms per step)%n", progress.count, seconds,
                             1000 * seconds / Math.max(1, progress.count));
                     stdout.printf(Locale.ROOT, "sum(|images|) = %.4f%n", sum);
@@ -213,31 +213,19 @@ final class GenerateCommand implements Callable<Integer>, CliErrors.Sized {
                                          StableDiffusionOptions textOptions) {
         if (pipeline instanceof StableDiffusionPipeline sd) {
             requireTextArguments();
-            int factor = sd.vaeScaleFactor();
-            int h = height != null ? height : sd.unet().config().sampleHeight() * factor;
-            int w = width != null ? width : sd.unet().config().sampleWidth() * factor;
-            askFor(textOptions.prompts().size() * (long) textOptions.numImagesPerPrompt(), h, w,
-                    sd.unet().config().inChannels() * (long) (h / factor) * (w / factor));
+            asked = "a batch of " + textOptions.prompts().size() * (long) textOptions.numImagesPerPrompt()
+                    + " images" + (height != null || width != null ? " of " + height + "x" + width + " (height x width)"
+                    : "") + " and the models' activations for them";
             return sd.call(textOptions);
         }
         if (pipeline instanceof UnconditionalPipeline unconditional) {
             requireNoTextOptions();
-            askFor(imageOptions.batchSize(), unconditional.unet().config());
+            UNet2DConfig config = unconditional.unet().config();
+            asked = "a batch of " + imageOptions.batchSize() + " images of " + config.sampleHeight() + "x"
+                    + config.sampleWidth() + " and the model's activations for them";
             return unconditional.call(imageOptions);
         }
         throw new IllegalStateException("Unknown pipeline " + pipeline.getClass().getName());
-    }
-
-    private void askFor(long batch, UNet2DConfig config) {
-        askFor(batch, config.sampleHeight(), config.sampleWidth(),
-                config.inChannels() * (long) config.sampleHeight() * config.sampleWidth());
-    }
-
-    private void askFor(long batch, int height, int width, long latentValuesPerImage) {
-        asked = "a batch of " + batch + " images of " + height + "x" + width + " and the model's activations";
-        if (Long.MAX_VALUE / 4 / Math.max(1, latentValuesPerImage) > batch) {
-            asked += " (the latents alone: " + CliErrors.bytes(4 * batch * latentValuesPerImage) + ")";
-        }
     }
 
     @Override

@@ -147,7 +147,7 @@ public final class EulerDiscreteScheduler implements Scheduler {
         Samples.requireSameShape(modelOutput, sample);
         initStepIndex(timestep);
         // 1. diffusers draws the churn noise at every step; with churn 0 it is unused, but the draw advances the
-        //    caller's generator, so we draw too when one is passed.
+        //    call's generators, so we draw too when the options carry noise.
         if (options.noise() != null) {
             options.randn(modelOutput.getShape(), modelOutput.getManager());
         }
