@@ -95,12 +95,12 @@ public final class DefaultModel {
                 }
             }
             return folder;
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
             folder.close();
-            if (e instanceof IOException io) {
-                throw new UncheckedIOException("Cannot extract the default model to " + dir, io);
-            }
-            throw (RuntimeException) e;
+            throw new UncheckedIOException("Cannot extract the default model to " + dir, e);
+        } catch (RuntimeException e) {
+            folder.close();
+            throw e;
         }
     }
 
