@@ -3,9 +3,7 @@ package dev.reprodiff.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 
 /** The {@code reprodiff} command line: {@code reprodiff generate ...}, {@code reprodiff noise ...}. */
 @Command(name = "reprodiff", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
@@ -22,14 +20,7 @@ public final class Main {
         CommandLine commandLine = new CommandLine(new Main());
         commandLine.setOut(out);
         commandLine.setErr(err);
-        commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            if (e instanceof IllegalArgumentException || e instanceof IOException
-                    || e instanceof UncheckedIOException) {
-                cmd.getErr().println("reprodiff " + cmd.getCommandName() + ": " + e.getMessage());
-                return 1;
-            }
-            throw e;
-        });
+        commandLine.setExecutionExceptionHandler(new CliErrors());
         return commandLine.execute(args);
     }
 

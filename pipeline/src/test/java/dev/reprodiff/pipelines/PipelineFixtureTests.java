@@ -65,7 +65,7 @@ class PipelineFixtureTests {
                     .callback((i, t, latents) -> trajectory.add(manager.create(latents.toFloatArray(),
                             latents.getShape())));
 
-            try (ImagePipelineOutput output = pipeline.call(options)) {
+            try (ImagePipelineOutput output = ((UnconditionalPipeline) pipeline).call(options)) {
                 String group = model + " " + testCase.get("pipeline").asText() + " ";
                 double tolerance = testCase.get("tolerance_linf").asDouble();
                 // The generic loop's Euler latents are about 500 in size (init_noise_sigma 157) and its first step
@@ -99,9 +99,9 @@ class PipelineFixtureTests {
     /** diffusers' own DDIM fast test: {@code image[0, -3:, -3:, -1]} of a 2-step run from seed 0. */
     @Test
     void ddimFastTestSlice() {
-        try (DiffusionPipeline pipeline = DiffusionPipeline.fromPretrained(model("ddim-test-tiny"));
+        try (DiffusionPipeline pipeline = Pipelines.fromPretrained(model("ddim-test-tiny"));
              NDManager manager = NDManager.newBaseManager("PyTorch");
-             ImagePipelineOutput output = pipeline.call(DDIMPipeline.options().generator(
+             ImagePipelineOutput output = ((DDIMPipeline) pipeline).call(DDIMPipeline.options().generator(
                      new Generator().manualSeed(0)).numInferenceSteps(2).outputType(OutputType.NP).manager(manager))) {
             assertThat(pipeline).isInstanceOf(DDIMPipeline.class);
             NDArray images = output.images();
@@ -120,7 +120,7 @@ class PipelineFixtureTests {
     @Test
     void pilImagesAreDiffusersImagesAsBytes() {
         try (Fixtures fixtures = Fixtures.load("unet2d/ddim-test-tiny/cases");
-             DiffusionPipeline pipeline = DiffusionPipeline.fromPretrained(model("ddim-test-tiny"))) {
+             DDIMPipeline pipeline = DDIMPipeline.fromPretrained(model("ddim-test-tiny"))) {
             List<Generator> generators = List.of(new Generator().manualSeed(0), new Generator().manualSeed(1),
                     new Generator().manualSeed(2));
             ImagePipelineOptions options = DDIMPipeline.options().batchSize(3).generators(generators)
@@ -150,8 +150,9 @@ class PipelineFixtureTests {
     @Test
     void swappedSchedulerRunsTheSameLoop() {
         try (Fixtures fixtures = Fixtures.load("unet2d/ddpm-cifar-small/cases");
-             DiffusionPipeline pipeline = DiffusionPipeline.fromPretrained(model("ddpm-cifar-small"))) {
-            assertThat(pipeline).isInstanceOf(DDPMPipeline.class);
+             DiffusionPipeline loaded = Pipelines.fromPretrained(model("ddpm-cifar-small"))) {
+            assertThat(loaded).isInstanceOf(DDPMPipeline.class);
+            DDPMPipeline pipeline = (DDPMPipeline) loaded;
             pipeline.setScheduler(DDIMScheduler.fromConfig(pipeline.scheduler().config()));
 
             try (ImagePipelineOutput output = pipeline.call(DDIMPipeline.options().numInferenceSteps(2)
@@ -165,7 +166,7 @@ class PipelineFixtureTests {
     @Test
     void sameCallTwiceInOneJvmIsBitIdentical() {
         for (String name : MODELS) {
-            try (DiffusionPipeline pipeline = DDIMPipeline.fromPretrained(model(name));
+            try (DDIMPipeline pipeline = DDIMPipeline.fromPretrained(model(name));
                  NDManager manager = NDManager.newBaseManager("PyTorch")) {
                 ImagePipelineOptions options = DDIMPipeline.options().numInferenceSteps(4).eta(1.0).batchSize(2)
                         .outputType(OutputType.NP).manager(manager);

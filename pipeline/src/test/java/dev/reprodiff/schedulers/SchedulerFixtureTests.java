@@ -6,6 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.reprodiff.io.ConfigFile;
 import dev.reprodiff.random.Generator;
+import dev.reprodiff.random.Noise;
 import dev.reprodiff.testing.Fixtures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -149,7 +150,7 @@ class SchedulerFixtureTests {
             options = options.withEta(kwargs.get("eta").asDouble());
         }
         if (kwargs.has("seed")) {
-            options = options.withGenerator(Generator.seeded(kwargs.get("seed").asLong()));
+            options = options.withNoise(Noise.of(Generator.seeded(kwargs.get("seed").asLong())));
         }
         return options;
     }
