@@ -1,6 +1,7 @@
 package dev.reprodiff.benchmarks;
 
 import ai.djl.ndarray.NDManager;
+import dev.reprodiff.engine.PyTorchEngine;
 import dev.reprodiff.models.UNet2DModel;
 import dev.reprodiff.pipelines.DDPMPipeline;
 import dev.reprodiff.pipelines.ImagePipelineOptions;
@@ -22,7 +23,7 @@ public final class LongRunMemory {
 
     public static void main(String[] args) throws IOException {
         int steps = args.length > 0 ? Integer.parseInt(args[0]) : 500;
-        try (NDManager manager = NDManager.newBaseManager("PyTorch");
+        try (NDManager manager = PyTorchEngine.newManager();
              UNet2DModel unet = Cifar10.unet(manager);
              DDPMPipeline pipeline = new DDPMPipeline(unet, Cifar10.scheduler())) {
             long[] rss = new long[steps + 1];

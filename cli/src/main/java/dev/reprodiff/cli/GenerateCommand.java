@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import dev.reprodiff.engine.PyTorchEngine;
 import dev.reprodiff.io.ConfigFile;
 import dev.reprodiff.io.SafeTensors;
 import dev.reprodiff.pipelines.DefaultModel;
@@ -144,7 +145,7 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         try (DefaultModel.Folder folder = model == null ? DefaultModel.extract() : DefaultModel.Folder.of(model);
              DiffusionPipeline pipeline = DiffusionPipeline.fromPretrained(folder.path());
-             NDManager manager = NDManager.newBaseManager("PyTorch")) {
+             NDManager manager = PyTorchEngine.newManager()) {
             boolean stableDiffusion = pipeline instanceof StableDiffusionPipeline;
             int batchSize = stableDiffusion ? textBatchSize(generators) : batchSize(generators);
             if (scheduler != null) {

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.reprodiff.engine.PyTorchEngine;
 import dev.reprodiff.io.SafeTensors;
 import dev.reprodiff.random.Generator;
 import dev.reprodiff.random.RandomTensors;
@@ -71,7 +72,7 @@ final class NoiseCommand implements Callable<Integer> {
             }
         }
         List<Generator> generators = SeedOptions.generators(seeds);
-        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+        try (NDManager manager = PyTorchEngine.newManager()) {
             NDArray noise = generators.size() == 1
                     ? draw(generators.get(0), dims, manager)
                     : drawPerItem(generators, dims, manager);

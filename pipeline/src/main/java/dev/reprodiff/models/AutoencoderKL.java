@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.reprodiff.engine.PyTorchEngine;
 import dev.reprodiff.io.ConfigFile;
 import dev.reprodiff.random.Generator;
 import dev.reprodiff.random.RandomTensors;
@@ -54,7 +55,7 @@ public final class AutoencoderKL implements AutoCloseable {
 
     /** Loads {@code folder/config.json} and {@code folder/diffusion_pytorch_model.safetensors} on a new manager. */
     public static AutoencoderKL fromPretrained(Path folder) {
-        return load(folder, NDManager.newBaseManager("PyTorch"));
+        return load(folder, PyTorchEngine.newManager());
     }
 
     /** As {@link #fromPretrained(Path)}, with the weights on a sub-manager of {@code parent}. */
@@ -92,7 +93,7 @@ public final class AutoencoderKL implements AutoCloseable {
 
     /** Every parameter name and shape of the model {@code config} describes, in {@code state_dict} order. */
     public static Map<String, Shape> parameterShapes(AutoencoderKLConfig config) {
-        try (NDManager none = NDManager.newBaseManager("PyTorch")) {
+        try (NDManager none = PyTorchEngine.newManager()) {
             return new AutoencoderKL(config, none).table.shapes();
         }
     }

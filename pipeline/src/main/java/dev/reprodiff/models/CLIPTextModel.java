@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
+import dev.reprodiff.engine.PyTorchEngine;
 import dev.reprodiff.io.ConfigFile;
 import dev.reprodiff.random.Generator;
 
@@ -77,7 +78,7 @@ public final class CLIPTextModel implements AutoCloseable {
 
     /** Loads {@code folder/config.json} and {@code folder/model.safetensors} on a new manager. */
     public static CLIPTextModel fromPretrained(Path folder) {
-        return load(folder, NDManager.newBaseManager("PyTorch"));
+        return load(folder, PyTorchEngine.newManager());
     }
 
     /** As {@link #fromPretrained(Path)}, with the weights on a sub-manager of {@code parent}. */
@@ -154,7 +155,7 @@ public final class CLIPTextModel implements AutoCloseable {
      * order; a checkpoint for that configuration must hold exactly these (and may hold the position-ids buffer).
      */
     public static Map<String, Shape> parameterShapes(CLIPTextConfig config) {
-        try (NDManager none = NDManager.newBaseManager("PyTorch")) {
+        try (NDManager none = PyTorchEngine.newManager()) {
             return new CLIPTextModel(config, none).table.shapes();
         }
     }

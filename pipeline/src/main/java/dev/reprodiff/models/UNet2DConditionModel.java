@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.reprodiff.engine.PyTorchEngine;
 import dev.reprodiff.io.ConfigFile;
 import dev.reprodiff.models.UNet2DConditionConfig.DownBlockType;
 import dev.reprodiff.models.UNet2DConditionConfig.UpBlockType;
@@ -143,7 +144,7 @@ public final class UNet2DConditionModel implements AutoCloseable {
 
     /** Loads {@code folder/config.json} and {@code folder/diffusion_pytorch_model.safetensors} on a new manager. */
     public static UNet2DConditionModel fromPretrained(Path folder) {
-        return load(folder, NDManager.newBaseManager("PyTorch"));
+        return load(folder, PyTorchEngine.newManager());
     }
 
     /** As {@link #fromPretrained(Path)}, with the weights on a sub-manager of {@code parent}. */
@@ -189,7 +190,7 @@ public final class UNet2DConditionModel implements AutoCloseable {
      * checkpoint for that configuration must hold exactly these.
      */
     public static Map<String, Shape> parameterShapes(UNet2DConditionConfig config) {
-        try (NDManager none = NDManager.newBaseManager("PyTorch")) {
+        try (NDManager none = PyTorchEngine.newManager()) {
             return new UNet2DConditionModel(config, none).table.shapes();
         }
     }

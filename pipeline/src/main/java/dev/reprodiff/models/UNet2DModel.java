@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.reprodiff.engine.PyTorchEngine;
 import dev.reprodiff.io.ConfigFile;
 import dev.reprodiff.random.Generator;
 
@@ -88,7 +89,7 @@ public final class UNet2DModel implements AutoCloseable {
 
     /** Loads {@code folder/config.json} and {@code folder/diffusion_pytorch_model.safetensors} on a new manager. */
     public static UNet2DModel fromPretrained(Path folder) {
-        return load(folder, NDManager.newBaseManager("PyTorch"));
+        return load(folder, PyTorchEngine.newManager());
     }
 
     /** As {@link #fromPretrained(Path)}, with the weights on a sub-manager of {@code parent}. */

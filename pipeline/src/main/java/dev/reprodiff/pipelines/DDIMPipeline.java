@@ -1,6 +1,7 @@
 package dev.reprodiff.pipelines;
 
 import ai.djl.ndarray.NDManager;
+import dev.reprodiff.engine.PyTorchEngine;
 import dev.reprodiff.io.ModelIndex;
 import dev.reprodiff.models.UNet2DModel;
 import dev.reprodiff.schedulers.DDIMScheduler;
@@ -17,7 +18,7 @@ public final class DDIMPipeline extends DiffusionPipeline {
 
     /** The pipeline takes ownership of the UNet and the scheduler: {@link #close()} frees them. */
     public DDIMPipeline(UNet2DModel unet, Scheduler scheduler) {
-        this(unet, scheduler, NDManager.newBaseManager("PyTorch"));
+        this(unet, scheduler, PyTorchEngine.newManager());
     }
 
     DDIMPipeline(UNet2DModel unet, Scheduler scheduler, NDManager manager) {

@@ -1,6 +1,7 @@
 package dev.reprodiff.pipelines;
 
 import ai.djl.ndarray.NDManager;
+import dev.reprodiff.engine.PyTorchEngine;
 import dev.reprodiff.io.ModelIndex;
 import dev.reprodiff.models.UNet2DModel;
 import dev.reprodiff.schedulers.Scheduler;
@@ -15,7 +16,7 @@ public final class DDPMPipeline extends DiffusionPipeline {
 
     /** The pipeline takes ownership of the UNet and the scheduler: {@link #close()} frees them. */
     public DDPMPipeline(UNet2DModel unet, Scheduler scheduler) {
-        this(unet, scheduler, NDManager.newBaseManager("PyTorch"));
+        this(unet, scheduler, PyTorchEngine.newManager());
     }
 
     DDPMPipeline(UNet2DModel unet, Scheduler scheduler, NDManager manager) {

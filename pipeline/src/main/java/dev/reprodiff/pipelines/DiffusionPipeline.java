@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.reprodiff.engine.PyTorchEngine;
 import dev.reprodiff.io.ConfigException;
 import dev.reprodiff.io.ModelIndex;
 import dev.reprodiff.models.UNet2DConfig;
@@ -108,8 +109,8 @@ public abstract class DiffusionPipeline implements AutoCloseable {
         }
         index.component("scheduler");
         Scheduler scheduler = Schedulers.fromConfig(index.componentConfig("scheduler"));
-        NDManager manager = device == null ? NDManager.newBaseManager("PyTorch")
-                : NDManager.newBaseManager(device, "PyTorch");
+        NDManager manager = device == null ? PyTorchEngine.newManager()
+                : PyTorchEngine.newManager(device);
         try {
             UNet2DModel unet = UNet2DModel.fromPretrained(index.folder().resolve("unet"), manager);
             return constructor.create(unet, scheduler, manager);
