@@ -35,8 +35,8 @@ import java.util.function.Predicate;
  * shape, lies beyond the end of the file or overlaps another tensor, and bytes that belong to no tensor are all a
  * {@link SafeTensorsException} naming the file and the tensor. A missing file is a {@link NoSuchFileException}.
  *
- * <p>{@link #load(Path, NDManager)} reads one tensor at a time into a direct buffer and copies it into engine memory,
- * so multi-gigabyte checkpoints load without passing through the Java heap. A file that changes while it loads (a
+ * <p>{@link #load(Path, NDManager)} reads one tensor at a time straight into engine memory, so multi-gigabyte
+ * checkpoints load without passing through the Java heap. A file that changes while it loads (a
  * writer truncating or rewriting it) is an error, never a crash; only regular files are opened (a FIFO is refused
  * rather than waited on). {@link #readFloats} and
  * {@link #saveFloats} work on plain Java arrays, without an engine.
@@ -105,21 +105,16 @@ public final class SafeTensors {
             BasicFileAttributes before = Files.readAttributes(file, BasicFileAttributes.class);
             SafeTensorsHeader header = HeaderReader.read(file, channel);
             List<TensorInfo> selected = new ArrayList<>();
-            long largest = 0;
             for (TensorInfo tensor : header.tensors()) {
                 if (names.test(tensor.name())) {
                     checkLoadable(file, tensor);
                     selected.add(tensor);
-                    largest = Math.max(largest, tensor.byteLength());
                 }
             }
-            // One Java-owned buffer for all tensors, filled by read(): a file that shrinks under a memory map
-            // would crash the JVM (SIGBUS) inside libtorch's copy; a short read is an error we can name.
-            ByteBuffer staging = ByteBuffer.allocateDirect((int) largest).order(ByteOrder.LITTLE_ENDIAN);
             Map<String, NDArray> arrays = new LinkedHashMap<>();
             try {
                 for (TensorInfo tensor : selected) {
-                    arrays.put(tensor.name(), load(file, channel, header, tensor, manager, staging));
+                    arrays.put(tensor.name(), load(file, channel, header, tensor, manager));
                 }
                 checkUnchanged(file, channel, header, before);
             } catch (IOException | RuntimeException e) {
@@ -298,40 +293,52 @@ public final class SafeTensors {
         }
     }
 
-    /** The tensor's own bytes, read into {@code staging}, copied into an array that the engine owns. */
+    /**
+     * The tensor's own bytes, read with {@code read()} into an array that the engine owns. Reading through a memory
+     * map instead would crash the JVM (SIGBUS inside libtorch's copy) if another process truncated the file; a
+     * short read is an error we can name.
+     */
     private static NDArray load(Path file, FileChannel channel, SafeTensorsHeader header, TensorInfo tensor,
-                                NDManager manager, ByteBuffer staging) throws IOException {
+                                NDManager manager) throws IOException {
         if (tensor.byteLength() == 0) {
             NDArray empty = manager.zeros(tensor.shape(), tensor.dtype());
             empty.setName(tensor.name());
             return empty;
         }
-        ByteBuffer bytes = readTensor(file, channel, header, tensor, staging);
-        if (tensor.dtype() == DataType.BOOLEAN) {
-            checkBooleans(file, tensor, bytes);
+        NDArray owned;
+        if (manager.getDevice().isGpu()) {
+            // Staged in a direct buffer, which the engine copies to the device.
+            ByteBuffer staging = ByteBuffer.allocateDirect((int) tensor.byteLength()).order(ByteOrder.LITTLE_ENDIAN);
+            checkBooleans(file, tensor, readTensor(file, channel, header, tensor, staging));
+            owned = manager.create(staging, tensor.shape(), tensor.dtype());
+        } else {
+            // Straight into the new array's memory: on the CPU, DJL's direct buffer of a contiguous tensor is a
+            // view of it, so the bytes are copied once, as from a memory map.
+            owned = manager.create(tensor.shape(), tensor.dtype());
+            try {
+                checkBooleans(file, tensor, readTensor(file, channel, header, tensor, owned.toByteBuffer(true)));
+            } catch (IOException | RuntimeException e) {
+                owned.close();
+                throw e;
+            }
         }
-        // On the CPU, DJL's PyTorch engine wraps a direct buffer in a tensor without copying (torch::from_blob).
-        // The staging buffer is refilled for the next tensor, so duplicate() copies it natively, off the heap.
-        try (NDArray staged = manager.create(bytes, tensor.shape(), tensor.dtype())) {
-            NDArray owned = staged.duplicate();
-            owned.setName(tensor.name());
-            return owned;
-        }
+        owned.setName(tensor.name());
+        return owned;
     }
 
-    /** Fills {@code staging} with the tensor's bytes; a file that ends too early changed after its header was read. */
+    /** Fills {@code target} with the tensor's bytes; a file that ends too early changed after its header was read. */
     static ByteBuffer readTensor(Path file, FileChannel channel, SafeTensorsHeader header, TensorInfo tensor,
-                                 ByteBuffer staging) throws IOException {
+                                 ByteBuffer target) throws IOException {
         long start = header.dataStart() + tensor.begin();
-        staging.clear().limit((int) tensor.byteLength());
-        while (staging.hasRemaining()) {
-            if (channel.read(staging, start + staging.position()) < 0) {
+        target.clear().limit((int) tensor.byteLength());
+        while (target.hasRemaining()) {
+            if (channel.read(target, start + target.position()) < 0) {
                 throw changed(file, "tensor \"" + tensor.name() + "\" needs bytes " + start + " to "
                         + (start + tensor.byteLength()) + ", but the file now ends at " + channel.size() + " bytes"
                         + " (it had " + header.fileSize() + " when its header was read)");
             }
         }
-        return staging.flip();
+        return target.flip();
     }
 
     /** The same file, of the same size and modification time, as when its header was read. */
@@ -358,6 +365,9 @@ public final class SafeTensors {
 
     /** torch's bool is one byte that must be 0 or 1; any other value would be a tensor the file does not describe. */
     private static void checkBooleans(Path file, TensorInfo tensor, ByteBuffer bytes) throws SafeTensorsException {
+        if (tensor.dtype() != DataType.BOOLEAN) {
+            return;
+        }
         for (int i = 0; i < bytes.limit(); i++) {
             byte value = bytes.get(i);
             if (value != 0 && value != 1) {
