@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import dev.reprodiff.engine.PyTorchEngine;
 import dev.reprodiff.io.ConfigFile;
 import dev.reprodiff.io.SafeTensors;
 import dev.reprodiff.models.UNet2DConfig;
@@ -150,7 +151,7 @@ final class GenerateCommand implements Callable<Integer>, CliErrors.Sized {
         PrintWriter stdout = spec.commandLine().getOut();
         NDList steps = new NDList();
         Progress progress = new Progress(spec.commandLine().getErr(), System.console() != null);
-        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+        try (NDManager manager = PyTorchEngine.newManager()) {
             StepCallback callback = new StepCallback() {
                 private int total;
 

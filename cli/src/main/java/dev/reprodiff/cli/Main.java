@@ -1,5 +1,7 @@
 package dev.reprodiff.cli;
 
+import ai.djl.engine.Engine;
+import dev.reprodiff.engine.PyTorchEngine;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -24,12 +26,14 @@ public final class Main {
         return commandLine.execute(args);
     }
 
+    /** reprodiff's version from the jar's manifest, DJL's, and that of the libtorch the engine loads. */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
             String version = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"reprodiff " + (version == null ? "(development build)" : version)
-                    + ", DJL PyTorch engine, libtorch " + ai.djl.engine.Engine.getEngine("PyTorch").getVersion()};
+            return new String[] {"reprodiff " + (version == null ? "(development build, no jar manifest)" : version),
+                "DJL " + Engine.getDjlVersion() + " (PyTorch engine)",
+                "libtorch " + PyTorchEngine.get().getVersion()};
         }
     }
 }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.reprodiff.engine.PyTorchEngine;
 import dev.reprodiff.io.SafeTensors;
 import dev.reprodiff.random.Generator;
 import dev.reprodiff.random.Noise;
@@ -72,7 +73,7 @@ final class NoiseCommand implements Callable<Integer>, CliErrors.Sized {
         }
         OutputFile.check(out, List.of(".safetensors"));
         Noise.Seeded seeded = SeedOptions.noise(seeds).forBatch(dims);
-        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+        try (NDManager manager = PyTorchEngine.newManager()) {
             NDArray noise = op == Op.randn ? seeded.randn(dims, dtype.dataType, manager) : rand(seeded, dims, manager);
             String generators = seeded instanceof Noise.PerImage ? "one per batch item" : "one for the whole shape";
             Map<String, String> metadata = new LinkedHashMap<>();

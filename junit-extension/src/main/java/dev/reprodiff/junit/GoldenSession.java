@@ -52,11 +52,13 @@ final class GoldenSession {
         this.context = context;
         this.config = GoldenSettings.from(context);
         this.store = new GoldenStore(config.dir());
+        // getOrComputeIfAbsent: deprecated in JUnit 6 for computeIfAbsent, which JUnit 5.14 does not have yet.
         this.usage = context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent(GoldenUsage.class,
                 key -> new GoldenUsage(config.artifacts()), GoldenUsage.class);
     }
 
     static GoldenSession of(ExtensionContext context) {
+        // getOrComputeIfAbsent: deprecated in JUnit 6 for computeIfAbsent, which JUnit 5.14 does not have yet.
         return context.getStore(NAMESPACE).getOrComputeIfAbsent(GoldenSession.class,
                 key -> new GoldenSession(context), GoldenSession.class);
     }

@@ -3,6 +3,7 @@ package dev.reprodiff.models;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.reprodiff.engine.PyTorchEngine;
 import dev.reprodiff.io.ConfigFile;
 import dev.reprodiff.random.Generator;
 
@@ -135,7 +136,7 @@ public abstract sealed class ModelMixin<C> implements AutoCloseable
 
         /** Loads {@code folder/config.json} and the folder's weights file on a new base manager. */
         M fromPretrained(Path folder) {
-            return load(folder, NDManager.newBaseManager("PyTorch"));
+            return load(folder, PyTorchEngine.newManager());
         }
 
         /** As {@link #fromPretrained(Path)}, with the weights on a sub-manager of {@code parent}. */

@@ -3,6 +3,7 @@ package dev.reprodiff.pipelines;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
+import dev.reprodiff.engine.PyTorchEngine;
 import dev.reprodiff.io.ConfigException;
 import dev.reprodiff.io.ModelIndex;
 import dev.reprodiff.models.UNet2DModel;
@@ -61,7 +62,7 @@ final class Components {
      * otherwise belongs to the pipeline.
      */
     static <P extends DiffusionPipeline> P onNewManager(Device device, Function<NDManager, P> load) {
-        NDManager manager = NDManager.newBaseManager(device, "PyTorch");
+        NDManager manager = PyTorchEngine.newManager(device);
         try {
             return load.apply(manager);
         } catch (RuntimeException e) {

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.reprodiff.engine.PyTorchEngine;
 import dev.reprodiff.io.ModelIndex;
 import dev.reprodiff.models.UNet2DConfig;
 import dev.reprodiff.models.UNet2DModel;
@@ -30,7 +31,7 @@ public final class DDIMPipeline extends DiffusionPipeline implements Uncondition
 
     /** The pipeline takes ownership of the UNet: {@link #close()} frees it. */
     public DDIMPipeline(UNet2DModel unet, Scheduler scheduler) {
-        this(unet, scheduler, NDManager.newBaseManager("PyTorch"));
+        this(unet, scheduler, PyTorchEngine.newManager());
     }
 
     private DDIMPipeline(UNet2DModel unet, Scheduler scheduler, NDManager manager) {

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.reprodiff.engine.PyTorchEngine;
 import dev.reprodiff.io.ConfigException;
 import dev.reprodiff.io.ModelIndex;
 import dev.reprodiff.models.AutoencoderKL;
@@ -63,7 +64,7 @@ public final class StableDiffusionPipeline extends DiffusionPipeline {
      */
     public StableDiffusionPipeline(CLIPTokenizer tokenizer, CLIPTextModel textEncoder, UNet2DConditionModel unet,
                                    AutoencoderKL vae, Scheduler scheduler) {
-        this(tokenizer, textEncoder, unet, vae, scheduler, NDManager.newBaseManager("PyTorch"));
+        this(tokenizer, textEncoder, unet, vae, scheduler, PyTorchEngine.newManager());
     }
 
     private StableDiffusionPipeline(CLIPTokenizer tokenizer, CLIPTextModel textEncoder, UNet2DConditionModel unet,

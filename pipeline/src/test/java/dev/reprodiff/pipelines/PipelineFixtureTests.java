@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import static dev.reprodiff.junit.ReproAssertions.assertThatTensor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -91,9 +92,10 @@ class PipelineFixtureTests {
         }
     }
 
+    /** |actual - expected| <= atol + rtol * max|expected| everywhere: an absolute bound on the sample's scale. */
     private static void assertClose(NDArray actual, NDArray expected, double atol, double rtol, String what) {
         double bound = atol + rtol * expected.abs().max().getFloat();
-        assertThat(FixtureFiles.linf(actual, expected)).as("L-infinity of %s", what).isLessThanOrEqualTo(bound);
+        assertThatTensor(actual).as(what).isCloseTo(expected, bound, 0);
     }
 
     /** diffusers' own DDIM fast test: {@code image[0, -3:, -3:, -1]} of a 2-step run from seed 0. */
