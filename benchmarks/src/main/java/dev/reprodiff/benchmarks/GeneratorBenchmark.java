@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.reprodiff.engine.PyTorchEngine;
 import dev.reprodiff.random.Generator;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -49,7 +50,7 @@ public class GeneratorBenchmark {
         dims = new Shape(Arrays.stream(shape.split(",")).mapToLong(Long::parseLong).toArray());
         buffer = new float[Math.toIntExact(dims.size())];
         generator = Generator.seeded(0);
-        manager = NDManager.newBaseManager("PyTorch");
+        manager = PyTorchEngine.newManager();
         Engine.getEngine("PyTorch").setRandomSeed(0);
     }
 

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import dev.reprodiff.engine.PyTorchEngine;
 import dev.reprodiff.io.ConfigFile;
 import dev.reprodiff.models.UNet2DConditionConfig;
 import dev.reprodiff.models.UNet2DConditionModel;
@@ -76,7 +77,7 @@ public class StableDiffusionUNetBenchmark {
     public void setUp() {
         UNet2DConditionConfig config = config(architecture);
         int size = latentSize(architecture);
-        manager = NDManager.newBaseManager("PyTorch");
+        manager = PyTorchEngine.newManager();
         unet = UNet2DConditionModel.withRandomWeights(config, Generator.seeded(0), manager);
         sample = Generator.seeded(1).randn(manager, new Shape(BATCH, config.inChannels(), size, size));
         context = Generator.seeded(2).randn(manager, new Shape(BATCH, TEXT_LENGTH,

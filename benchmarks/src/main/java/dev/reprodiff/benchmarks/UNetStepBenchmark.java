@@ -3,6 +3,7 @@ package dev.reprodiff.benchmarks;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.reprodiff.engine.PyTorchEngine;
 import dev.reprodiff.models.UNet2DModel;
 import dev.reprodiff.random.Generator;
 import ai.djl.ndarray.NDScope;
@@ -46,7 +47,7 @@ public class UNetStepBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        manager = NDManager.newBaseManager("PyTorch");
+        manager = PyTorchEngine.newManager();
         unet = Cifar10.unet(manager);
         sample = Generator.seeded(1).randn(manager, new Shape(batch, 3, 32, 32));
         left = Generator.seeded(2).randn(manager, new Shape(2048, 2048));

@@ -5,19 +5,23 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import dev.reprodiff.engine.PyTorchEngine;
 import dev.reprodiff.io.ConfigFile;
 import dev.reprodiff.io.SafeTensors;
+import dev.reprodiff.models.UNet2DConfig;
 import dev.reprodiff.pipelines.DefaultModel;
 import dev.reprodiff.pipelines.DiffusionPipeline;
 import dev.reprodiff.pipelines.ImagePipelineOptions;
 import dev.reprodiff.pipelines.ImagePipelineOutput;
 import dev.reprodiff.pipelines.Images;
 import dev.reprodiff.pipelines.OutputType;
+import dev.reprodiff.pipelines.Pipelines;
 import dev.reprodiff.pipelines.Schedulers;
 import dev.reprodiff.pipelines.StableDiffusionOptions;
 import dev.reprodiff.pipelines.StableDiffusionPipeline;
 import dev.reprodiff.pipelines.StepCallback;
-import dev.reprodiff.random.Generator;
+import dev.reprodiff.pipelines.UnconditionalPipeline;
+import dev.reprodiff.random.Noise;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -31,6 +35,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -43,7 +48,7 @@ import java.util.stream.Collectors;
         description = {"Generates images with a diffusers model folder (DDPMPipeline, DDIMPipeline or"
                 + " StableDiffusionPipeline layout), or with the embedded default model when --model is not given.",
                 "One seed: one generator for the whole batch. Several seeds: one generator per image."})
-final class GenerateCommand implements Callable<Integer> {
+final class GenerateCommand implements Callable<Integer>, CliErrors.Sized {
 
     /** The --scheduler names and the diffusers classes (and settings) they stand for. */
     enum SchedulerName {
@@ -74,7 +79,7 @@ final class GenerateCommand implements Callable<Integer> {
                 }
             }
             throw new IllegalArgumentException("Unknown --scheduler " + text + "; supported: "
-                    + java.util.Arrays.stream(values()).map(SchedulerName::cliName).collect(Collectors.joining(", ")));
+                    + Arrays.stream(values()).map(SchedulerName::cliName).collect(Collectors.joining(", ")));
         }
     }
 
@@ -96,9 +101,10 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--eta", defaultValue = "0", paramLabel = "X", description = "DDIM's eta. Default: 0.")
     double eta;
 
-    @Option(names = "--seed", split = ",", paramLabel = "S",
-            description = "Seed, or comma-separated seeds (one generator per image). Default: a fresh seed, printed.")
-    List<Long> seeds = new ArrayList<>();
+    @Option(names = "--seed", paramLabel = "S[,S...]",
+            description = "Seed, or comma-separated seeds (one generator per image). Default: a fresh seed, printed."
+                    + " Seeds are 64-bit, as printed (up to 18446744073709551615).")
+    List<String> seeds = new ArrayList<>();
 
     @Option(names = "--batch", paramLabel = "N", description = "Images to generate. Default: one per seed.")
     Integer batch;
@@ -131,76 +137,127 @@ final class GenerateCommand implements Callable<Integer> {
             description = "FILE.safetensors (images, latents[, trajectory]) or FILE.png (the image grid).")
     Path out;
 
+    /** What this run has asked for so far, for an out-of-memory message. */
+    private String asked = "the model";
+
     @Override
     public Integer call() throws Exception {
-        boolean png = out.toString().endsWith(".png");
-        if (!png && !out.toString().endsWith(".safetensors")) {
-            throw new IllegalArgumentException("--out must end in .safetensors or .png, but is " + out);
-        }
-        if (trajectory && png) {
+        OutputFile.check(out, List.of(".safetensors", ".png"));
+        if (trajectory && out.toString().endsWith(".png")) {
             throw new IllegalArgumentException("--trajectory needs a .safetensors --out; a .png holds images only");
         }
-        List<Generator> generators = SeedOptions.generators(seeds);
+        SchedulerName schedulerName = scheduler == null ? null : SchedulerName.parse(scheduler);
+        Noise noise = SeedOptions.noise(seeds);
         PrintWriter stdout = spec.commandLine().getOut();
-        try (DefaultModel.Folder folder = model == null ? DefaultModel.extract() : DefaultModel.Folder.of(model);
-             DiffusionPipeline pipeline = DiffusionPipeline.fromPretrained(folder.path());
-             NDManager manager = NDManager.newBaseManager("PyTorch")) {
-            boolean stableDiffusion = pipeline instanceof StableDiffusionPipeline;
-            int batchSize = stableDiffusion ? textBatchSize(generators) : batchSize(generators);
-            if (scheduler != null) {
-                SchedulerName name = SchedulerName.parse(scheduler);
-                ConfigFile config = pipeline.scheduler().config().with(name.settings);
-                pipeline.setScheduler(Schedulers.create(name.className, config));
-            }
-            stdout.printf(Locale.ROOT, "model %s: %s with %s%n", model == null ? "(embedded default)" : model,
-                    pipeline.getClass().getSimpleName(), pipeline.scheduler().getClass().getSimpleName());
-            stdout.printf("seed%s %s (%s)%n", generators.size() == 1 ? "" : "s", SeedOptions.describe(generators),
-                    generators.size() == 1 ? "one generator for the batch of " + batchSize : "one generator per image");
-            NDList steps = new NDList();
-            Progress progress = new Progress(spec.commandLine().getErr(), System.console() != null);
-            StepCallback callback = (index, t, latents) -> {
-                if (trajectory) {
-                    NDArray copy = latents.duplicate();
-                    copy.attach(manager);
-                    steps.add(copy);
+        NDList steps = new NDList();
+        Progress progress = new Progress(spec.commandLine().getErr(), System.console() != null);
+        try (NDManager manager = PyTorchEngine.newManager()) {
+            StepCallback callback = new StepCallback() {
+                private int total;
+
+                @Override
+                public void onStart(double[] timesteps) {
+                    total = timesteps.length;
                 }
-                progress.step(index, pipeline.scheduler().timesteps().length, t);
+
+                @Override
+                public void onStep(int index, double t, NDArray latents) {
+                    if (trajectory) {
+                        NDArray copy = latents.duplicate();
+                        copy.attach(manager);
+                        steps.add(copy);
+                    }
+                    progress.step(index, total, t);
+                }
             };
-            long start = System.nanoTime();
-            try (ImagePipelineOutput output = stableDiffusion
-                    ? ((StableDiffusionPipeline) pipeline).call(textOptions(generators, manager, callback))
-                    : pipeline.call(imageOptions(generators, batchSize, manager, callback))) {
-                double seconds = (System.nanoTime() - start) / 1e9;
-                progress.done();
-                NDArray images = output.images();
-                double sum = images.abs().sum().toType(DataType.FLOAT64, false).getDouble();
-                write(images, output.latents(), steps, generators);
-                stdout.printf(Locale.ROOT, "%d steps in %.3f s (%.1f ms per step)%n", progress.count, seconds,
-                        1000 * seconds / Math.max(1, progress.count));
-                stdout.printf(Locale.ROOT, "sum(|images|) = %.4f%n", sum);
-                stdout.printf("wrote %s%n", out);
+            // Both kinds of options are built (and so checked) before the model loads, which can take a while.
+            ImagePipelineOptions imageOptions = imageOptions(noise, manager, callback);
+            StableDiffusionOptions textOptions = textOptions(noise, manager, callback);
+            try (DefaultModel.Folder folder = model == null ? DefaultModel.extract() : DefaultModel.Folder.of(model);
+                 DiffusionPipeline pipeline = Pipelines.fromPretrained(folder.path())) {
+                if (schedulerName != null) {
+                    ConfigFile config = pipeline.scheduler().config().with(schedulerName.settings);
+                    pipeline.setScheduler(Schedulers.create(schedulerName.className, config));
+                }
+                stdout.printf(Locale.ROOT, "model %s: %s with %s%n", model == null ? "(embedded default)" : model,
+                        pipeline.getClass().getSimpleName(), pipeline.scheduler().getClass().getSimpleName());
+                long start = System.nanoTime();
+                try (ImagePipelineOutput output = generate(pipeline, imageOptions, textOptions)) {
+                    double seconds = (System.nanoTime() - start) / 1e9;
+                    progress.done();
+                    NDArray images = output.images();
+                    long batch = images.getShape().get(0);
+                    String seedsText = SeedOptions.describe(output.seeds());
+                    boolean perImage = noise instanceof Noise.PerImage;
+                    stdout.printf("seed%s %s (%s)%n", output.seeds().size() == 1 ? "" : "s", seedsText,
+                            perImage ? "one generator per image" : "one generator for the batch of " + batch);
+                    double sum = images.abs().sum().toType(DataType.FLOAT64, false).getDouble();
+                    write(images, output.latents(), steps, seedsText, perImage ? "one per image"
+                            : "one for the batch");
+                    stdout.printf(Locale.ROOT, "%d steps in %.3f s (%.1f ms per step)%n", progress.count, seconds,
+                            1000 * seconds / Math.max(1, progress.count));
+                    stdout.printf(Locale.ROOT, "sum(|images|) = %.4f%n", sum);
+                    stdout.printf("wrote %s%n", out);
+                }
             }
+        } catch (OutOfMemoryError e) {
+            throw new CliErrors.OutOfMemory(e);
         }
         return 0;
     }
 
-    private ImagePipelineOptions imageOptions(List<Generator> generators, int batchSize, NDManager manager,
-                                              StepCallback callback) {
+    /**
+     * The call that fits the loaded pipeline. Java 17 has no switch over a sealed type; these two branches cover
+     * every pipeline the sealed base permits.
+     */
+    private ImagePipelineOutput generate(DiffusionPipeline pipeline, ImagePipelineOptions imageOptions,
+                                         StableDiffusionOptions textOptions) {
+        if (pipeline instanceof StableDiffusionPipeline sd) {
+            requireTextArguments();
+            asked = "a batch of " + textOptions.prompts().size() * (long) textOptions.numImagesPerPrompt()
+                    + " images" + (height != null || width != null ? " of " + height + "x" + width + " (height x width)"
+                    : "") + " and the models' activations for them";
+            return sd.call(textOptions);
+        }
+        if (pipeline instanceof UnconditionalPipeline unconditional) {
+            requireNoTextOptions();
+            UNet2DConfig config = unconditional.unet().config();
+            asked = "a batch of " + imageOptions.batchSize() + " images of " + config.sampleHeight() + "x"
+                    + config.sampleWidth() + " and the model's activations for them";
+            return unconditional.call(imageOptions);
+        }
+        throw new IllegalStateException("Unknown pipeline " + pipeline.getClass().getName());
+    }
+
+    @Override
+    public String sizeAsked() {
+        return asked;
+    }
+
+    /** Unknown: the model's activations, which depend on its architecture, dominate. */
+    @Override
+    public long bytesAsked() {
+        return -1;
+    }
+
+    private void requireNoTextOptions() {
         if (!prompts.isEmpty() || !negativePrompts.isEmpty() || guidance != null || numImagesPerPrompt != null
                 || height != null || width != null) {
             throw new IllegalArgumentException("--prompt, --negative-prompt, --guidance, --num-images-per-prompt,"
                     + " --height and --width need a Stable Diffusion model; this one generates unconditionally");
         }
-        ImagePipelineOptions options = ImagePipelineOptions.defaults().batchSize(batchSize).eta(eta)
-                .outputType(OutputType.NP).manager(manager).callback(callback);
-        options = generators.size() == 1 ? options.generator(generators.get(0)) : options.generators(generators);
+    }
+
+    private ImagePipelineOptions imageOptions(Noise noise, NDManager manager, StepCallback callback) {
+        ImagePipelineOptions options = ImagePipelineOptions.defaults().batchSize(batchSize(noise)).eta(eta)
+                .noise(noise).outputType(OutputType.NP).manager(manager).callback(callback);
         return steps == null ? options : options.numInferenceSteps(steps);
     }
 
-    private StableDiffusionOptions textOptions(List<Generator> generators, NDManager manager, StepCallback callback) {
+    private StableDiffusionOptions textOptions(Noise noise, NDManager manager, StepCallback callback) {
         StableDiffusionOptions options = StableDiffusionPipeline.options().prompts(prompts).eta(eta)
                 .numImagesPerPrompt(numImagesPerPrompt == null ? 1 : numImagesPerPrompt)
-                .outputType(OutputType.NP).manager(manager).callback(callback);
+                .outputType(OutputType.NP).manager(manager).callback(callback).noise(noise);
         if (!negativePrompts.isEmpty()) {
             options = options.negativePrompts(negativePrompts);
         }
@@ -216,10 +273,10 @@ final class GenerateCommand implements Callable<Integer> {
         if (steps != null) {
             options = options.numInferenceSteps(steps);
         }
-        return generators.size() == 1 ? options.generator(generators.get(0)) : options.generators(generators);
+        return options;
     }
 
-    private int textBatchSize(List<Generator> generators) {
+    private void requireTextArguments() {
         if (prompts.isEmpty()) {
             throw new IllegalArgumentException("A Stable Diffusion model needs at least one --prompt");
         }
@@ -227,11 +284,9 @@ final class GenerateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--batch is for unconditional models; with prompts, the batch is"
                     + " prompts x --num-images-per-prompt");
         }
-        return prompts.size() * (numImagesPerPrompt == null ? 1 : numImagesPerPrompt);
     }
 
-
-    private void write(NDArray images, NDArray latents, NDList steps, List<Generator> generators)
+    private void write(NDArray images, NDArray latents, NDList steps, String seedsText, String generators)
             throws IOException {
         if (out.toString().endsWith(".png")) {
             List<BufferedImage> pil = Images.numpyToPil(images);
@@ -254,8 +309,8 @@ final class GenerateCommand implements Callable<Integer> {
         }
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("model", model == null ? "embedded default" : model.toString());
-        metadata.put("seeds", SeedOptions.describe(generators));
-        metadata.put("generators", generators.size() == 1 ? "one for the batch" : "one per image");
+        metadata.put("seeds", seedsText);
+        metadata.put("generators", generators);
         metadata.put("producer", "reprodiff generate");
         SafeTensors.save(out, tensors, metadata);
     }
@@ -272,18 +327,18 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
 
-    private int batchSize(List<Generator> generators) {
-        if (generators.size() == 1) {
+    /** --batch, or one image per seed when several seeds give one generator per image. */
+    private int batchSize(Noise noise) {
+        if (!(noise instanceof Noise.PerImage perImage)) {
             return batch == null ? 1 : batch;
         }
-        if (batch != null && batch != generators.size()) {
-            throw new IllegalArgumentException(generators.size() + " seeds give one generator per image, so the batch"
-                    + " is " + generators.size() + ", but --batch is " + batch + ". Drop --batch, or pass one seed"
-                    + " for the whole batch.");
+        int images = perImage.generators().size();
+        if (batch != null && batch != images) {
+            throw new IllegalArgumentException(images + " seeds give one generator per image, so the batch is "
+                    + images + ", but --batch is " + batch + ". Drop --batch, or pass one seed for the whole batch.");
         }
-        return generators.size();
+        return images;
     }
-
 
     /** A one-line progress bar on a terminal; silent otherwise. */
     private static final class Progress {

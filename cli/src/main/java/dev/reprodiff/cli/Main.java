@@ -1,11 +1,11 @@
 package dev.reprodiff.cli;
 
+import ai.djl.engine.Engine;
+import dev.reprodiff.engine.PyTorchEngine;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 
 /** The {@code reprodiff} command line: {@code reprodiff generate ...}, {@code reprodiff noise ...}. */
 @Command(name = "reprodiff", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
@@ -22,23 +22,18 @@ public final class Main {
         CommandLine commandLine = new CommandLine(new Main());
         commandLine.setOut(out);
         commandLine.setErr(err);
-        commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            if (e instanceof IllegalArgumentException || e instanceof IOException
-                    || e instanceof UncheckedIOException) {
-                cmd.getErr().println("reprodiff " + cmd.getCommandName() + ": " + e.getMessage());
-                return 1;
-            }
-            throw e;
-        });
+        commandLine.setExecutionExceptionHandler(new CliErrors());
         return commandLine.execute(args);
     }
 
+    /** reprodiff's version from the jar's manifest, DJL's, and that of the libtorch the engine loads. */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
             String version = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"reprodiff " + (version == null ? "(development build)" : version)
-                    + ", DJL PyTorch engine, libtorch " + ai.djl.engine.Engine.getEngine("PyTorch").getVersion()};
+            return new String[] {"reprodiff " + (version == null ? "(development build, no jar manifest)" : version),
+                "DJL " + Engine.getDjlVersion() + " (PyTorch engine)",
+                "libtorch " + PyTorchEngine.get().getVersion()};
         }
     }
 }

@@ -6,13 +6,14 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.reprodiff.engine.PyTorchEngine;
 import dev.reprodiff.io.SafeTensors;
 import dev.reprodiff.random.Generator;
-import dev.reprodiff.random.RandomTensors;
+import dev.reprodiff.random.Noise;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,7 +29,7 @@ import java.util.concurrent.Callable;
                 + " holding one tensor named 'noise', to compare Python and Java noise.",
                 "One seed: one generator draws the whole shape. Several seeds: one generator per batch item"
                         + " (diffusers' randn_tensor with a list of generators)."})
-final class NoiseCommand implements Callable<Integer> {
+final class NoiseCommand implements Callable<Integer>, CliErrors.Sized {
 
     enum Op { randn, rand }
 
@@ -45,9 +46,9 @@ final class NoiseCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--seed", split = ",", paramLabel = "S",
+    @Option(names = "--seed", paramLabel = "S[,S...]",
             description = "Seed, or comma-separated seeds (one per batch item). Default: a fresh seed, printed.")
-    List<Long> seeds = new ArrayList<>();
+    List<String> seeds = new ArrayList<>();
 
     @Option(names = "--shape", split = ",", required = true, paramLabel = "D",
             description = "Comma-separated dimensions, for example 1,4,64,64.")
@@ -70,42 +71,56 @@ final class NoiseCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--shape has a negative dimension: " + dims);
             }
         }
-        List<Generator> generators = SeedOptions.generators(seeds);
-        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-            NDArray noise = generators.size() == 1
-                    ? draw(generators.get(0), dims, manager)
-                    : drawPerItem(generators, dims, manager);
+        OutputFile.check(out, List.of(".safetensors"));
+        Noise.Seeded seeded = SeedOptions.noise(seeds).forBatch(dims);
+        try (NDManager manager = PyTorchEngine.newManager()) {
+            NDArray noise = op == Op.randn ? seeded.randn(dims, dtype.dataType, manager) : rand(seeded, dims, manager);
+            String generators = seeded instanceof Noise.PerImage ? "one per batch item" : "one for the whole shape";
             Map<String, String> metadata = new LinkedHashMap<>();
             metadata.put("op", op.name());
             metadata.put("dtype", dtype.name());
-            metadata.put("seeds", SeedOptions.describe(generators));
-            metadata.put("generators", generators.size() == 1 ? "one for the whole shape" : "one per batch item");
+            metadata.put("seeds", SeedOptions.describe(seeded.seeds()));
+            metadata.put("generators", generators);
             metadata.put("producer", "reprodiff noise (torch.Generator(\"cpu\") semantics)");
             SafeTensors.save(out, Map.of("noise", noise), metadata);
             double sum = noise.abs().sum().toType(DataType.FLOAT64, false).getDouble();
-            spec.commandLine().getOut().printf(Locale.ROOT, "%s %s %s with seed%s %s (%s)%nsum(|noise|) = %.4f%nwrote %s%n",
-                    op, dtype, dims, generators.size() == 1 ? "" : "s", SeedOptions.describe(generators),
-                    metadata.get("generators"), sum, out);
+            spec.commandLine().getOut().printf(Locale.ROOT, "%s %s %s with seed%s %s (%s)%nsum(|noise|) = %.4f%n"
+                            + "wrote %s%n", op, dtype, dims, seeded.seeds().size() == 1 ? "" : "s",
+                    metadata.get("seeds"), generators, sum, out);
+        } catch (OutOfMemoryError e) {
+            throw new CliErrors.OutOfMemory(e);
         }
         return 0;
     }
 
-
-    private NDArray draw(Generator generator, Shape dims, NDManager manager) {
-        return op == Op.randn
-                ? generator.randn(manager, dims, dtype.dataType)
-                : generator.rand(manager, dims, dtype.dataType);
+    @Override
+    public String sizeAsked() {
+        return "the noise of shape " + new Shape(shape.stream().mapToLong(Long::longValue).toArray()) + " " + dtype
+                + " (" + CliErrors.bytes(bytesAsked()) + ")";
     }
 
-    private NDArray drawPerItem(List<Generator> generators, Shape dims, NDManager manager) {
-        if (op == Op.randn) {
-            return RandomTensors.randnTensor(dims, generators, dtype.dataType, manager);
+    @Override
+    public long bytesAsked() {
+        try {
+            long elements = 1;
+            for (long dim : shape) {
+                elements = Math.multiplyExact(elements, dim);
+            }
+            return Math.multiplyExact(elements, dtype == Dtype.float32 ? 4 : 8);
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
         }
-        RandomTensors.requireOneGeneratorPerImage(dims, generators.size());
-        Shape slice = new Shape(1).addAll(dims.slice(1));
-        NDList slices = new NDList();
-        generators.forEach(generator -> slices.add(draw(generator, slice, manager)));
-        return NDArrays.concat(slices);
     }
 
+    /** {@code torch.rand} from the one generator, or one {@code (1, ...)} slice per generator. */
+    private NDArray rand(Noise.Seeded seeded, Shape dims, NDManager manager) {
+        if (seeded instanceof Noise.PerImage perImage) {
+            Shape slice = new Shape(1).addAll(dims.slice(1));
+            NDList slices = new NDList();
+            perImage.generators().forEach(generator -> slices.add(generator.rand(manager, slice, dtype.dataType)));
+            return NDArrays.concat(slices);
+        }
+        Generator generator = ((Noise.Batch) seeded).generator();
+        return generator.rand(manager, dims, dtype.dataType);
+    }
 }

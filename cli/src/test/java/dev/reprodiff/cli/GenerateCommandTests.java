@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.reprodiff.io.SafeTensors;
+import dev.reprodiff.testing.FixtureFiles;
 import dev.reprodiff.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,6 +17,7 @@ import java.io.StringWriter;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -160,6 +162,54 @@ class GenerateCommandTests {
                         + " folder that save_pretrained wrote (it holds model_index.json, unet/, scheduler/ ...).");
         assertThat(file).doesNotExist();
         assertThat(Files.exists(dir.resolve("x.png"))).isFalse();
+    }
+
+    @Test
+    void stepsAndEtaAreCheckedBeforeTheModelLoads() {
+        Path file = dir.resolve("never.safetensors");
+        assertThat(run("generate", "--steps", "0", "--out", file.toString())).isEqualTo(1);
+        assertThat(run("generate", "--eta", "NaN", "--out", file.toString())).isEqualTo(1);
+        assertThat(run("generate", "--eta", "-5", "--out", file.toString())).isEqualTo(1);
+        assertThat(err.toString().lines()).containsExactly(
+                "reprodiff generate: numInferenceSteps must be at least 1, but got 0",
+                "reprodiff generate: eta must be a finite number of at least 0 (0: deterministic DDIM, 1: DDPM-like"
+                        + " noise), but got NaN",
+                "reprodiff generate: eta must be a finite number of at least 0 (0: deterministic DDIM, 1: DDPM-like"
+                        + " noise), but got -5.0");
+        assertThat(out.toString()).doesNotContain("model");
+    }
+
+    @Test
+    void nanWeightsStopGenerateAtTheFirstStepInsteadOfWritingBlackImages() throws Exception {
+        Path model = FixtureFiles.copy("unet2d/ddim-test-tiny/model", dir.resolve("model"));
+        Path weights = model.resolve("unet/diffusion_pytorch_model.safetensors");
+        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            Map<String, NDArray> tensors = new LinkedHashMap<>(SafeTensors.load(weights, manager));
+            tensors.put("conv_in.weight", tensors.get("conv_in.weight").mul(Float.NaN));
+            SafeTensors.save(weights, tensors, Map.of("format", "pt"));
+        }
+        Path file = dir.resolve("nan.png");
+
+        assertThat(run("generate", "--model", model.toString(), "--steps", "3", "--seed", "0", "--out",
+                file.toString())).isEqualTo(1);
+
+        assertThat(err.toString()).startsWith("reprodiff generate: DDIMPipeline: step 1 of 3 (timestep 666) produced"
+                + " 192 non-finite values of 192, the first NaN at index (0, 0, 0, 0).");
+        assertThat(file).doesNotExist();
+    }
+
+    @Test
+    void aNegativeNormEpsIsAConfigErrorNotANanImage() throws Exception {
+        Path model = FixtureFiles.copy("unet2d/ddim-test-tiny/model", dir.resolve("model"));
+        Path config = model.resolve("unet/config.json");
+        Files.writeString(config, Files.readString(config).replace("\"norm_eps\": 1e-05", "\"norm_eps\": -1.0"));
+
+        assertThat(run("generate", "--model", model.toString(), "--steps", "3", "--seed", "0", "--out",
+                dir.resolve("x.png").toString())).isEqualTo(1);
+
+        assertThat(err.toString()).isEqualTo(String.format("reprodiff generate: Invalid value -1.0 for \"norm_eps\""
+                + " in %s: expected a finite number of at least 0 (the epsilon added to the variance; diffusers'"
+                + " default is 1e-05)%n", config));
     }
 
     private static Path fixtureModel(String name) throws URISyntaxException {

@@ -31,12 +31,7 @@ class TwoJvmReproducibilityTests {
                 .as(err.toString()).isZero();
 
         Path log = dir.resolve("child.log");
-        Process child = new ProcessBuilder(concat(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector", "-Dai.djl.offline=true",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName()),
-                concat(arguments, "--out", there.toString())))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process child = ChildJvm.start(List.of(), List.of(concat(arguments, "--out", there.toString())), log);
         assertThat(child.waitFor(5, TimeUnit.MINUTES)).isTrue();
         assertThat(child.exitValue()).as(Files.readString(log)).isZero();
 

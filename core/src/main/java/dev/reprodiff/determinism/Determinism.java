@@ -1,9 +1,11 @@
 package dev.reprodiff.determinism;
 
-import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.pytorch.jni.LibUtils;
+import com.sun.jna.Function;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
+import dev.reprodiff.engine.PyTorchEngine;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -154,7 +156,7 @@ public final class Determinism {
      * @throws IllegalStateException naming the ways to set it
      */
     public static void requireCublasWorkspaceConfig() {
-        if (Engine.getEngine("PyTorch").getGpuCount() > 0) {
+        if (PyTorchEngine.get().getGpuCount() > 0) {
             requireCublasWorkspaceConfig(System.getenv(CUBLAS_WORKSPACE_CONFIG));
         }
     }
@@ -185,8 +187,10 @@ public final class Determinism {
                 + "\"; expected highest, high or medium");
     }
 
-    /** libtorch_cpu.so, opened through JNA once the PyTorch engine has loaded it. */
-    private static final class Native {
+    /** libtorch_cpu, opened through JNA once the PyTorch engine has loaded it. */
+    static final class Native {
+
+        private static final String GLOBAL_CONTEXT = "_ZN2at13globalContextEv";
 
         private static volatile Native instance;
 
@@ -201,8 +205,8 @@ public final class Determinism {
             if (lib == null) {
                 synchronized (Native.class) {
                     if (instance == null) {
-                        Engine.getEngine("PyTorch");   // loads libtorch, and with it libtorch_cpu.so
-                        instance = new Native(NativeLibrary.getInstance(libtorchCpu().toString()));
+                        PyTorchEngine.get();   // loads libtorch, and with it libtorch_cpu
+                        instance = bind(libtorchCpu());
                     }
                     lib = instance;
                 }
@@ -210,7 +214,21 @@ public final class Determinism {
             return lib;
         }
 
-        /** The libtorch_cpu.so this process mapped (the one DJL loaded, whatever its cache folder). */
+        /** Opens {@code library} and checks that it exports at::Context as GCC and Clang mangle it. */
+        static Native bind(Path library) {
+            NativeLibrary opened;
+            try {
+                opened = NativeLibrary.getInstance(library.toString());
+            } catch (UnsatisfiedLinkError e) {
+                throw new UnsupportedOperationException(unbound(library + " cannot be opened (" + e.getMessage()
+                        + ")"), e);
+            }
+            Native lib = new Native(opened);
+            lib.function(GLOBAL_CONTEXT);
+            return lib;
+        }
+
+        /** The libtorch_cpu this process mapped (the one DJL loaded, whatever its cache folder). */
         private static Path libtorchCpu() {
             try {
                 Optional<Path> mapped = Files.readAllLines(Path.of("/proc/self/maps")).stream()
@@ -222,20 +240,42 @@ public final class Determinism {
             } catch (IOException | RuntimeException e) {
                 // Not Linux: fall back on DJL's folder.
             }
-            return Path.of(ai.djl.pytorch.jni.LibUtils.getLibtorchPath()).resolveSibling("libtorch_cpu.so");
+            return Path.of(LibUtils.getLibtorchPath()).resolve(System.mapLibraryName("torch_cpu"));
+        }
+
+        /**
+         * Why determinism is unavailable, what that takes away and what still works. The switches live only in
+         * libtorch's C++ API, reached by symbol name: on Windows (MSVC names them differently) and with a libtorch
+         * built otherwise they cannot be found.
+         */
+        static String unbound(String reason) {
+            return "Determinism cannot reach libtorch's at::Context on " + System.getProperty("os.name") + " "
+                    + System.getProperty("os.arch") + ": " + reason + ". It calls libtorch's C++ functions by"
+                    + " their GCC/Clang names (Linux, macOS). Unavailable here: Determinism.current, apply and"
+                    + " enableFullDeterminism, and @Deterministic (deterministic algorithms, cuDNN determinism,"
+                    + " TF32). Still working: the Generator, goldens and tolerances, and DJL's own switches"
+                    + " (JniUtils.setNumThreads, JniUtils.setGraphExecutorOptimize)";
+        }
+
+        Function function(String symbol) {
+            try {
+                return library.getFunction(symbol);
+            } catch (UnsatisfiedLinkError e) {
+                throw new UnsupportedOperationException(unbound(library.getFile() + " exports no " + symbol), e);
+            }
         }
 
         Pointer context() {
-            return (Pointer) library.getFunction("_ZN2at13globalContextEv").invoke(Pointer.class, new Object[0]);
+            return (Pointer) function(GLOBAL_CONTEXT).invoke(Pointer.class, new Object[0]);
         }
 
         boolean bool(String symbol, Object... args) {
             // A C++ bool comes back in the low byte; the rest of the register is unspecified.
-            return (library.getFunction(symbol).invokeInt(args) & 0xff) != 0;
+            return (function(symbol).invokeInt(args) & 0xff) != 0;
         }
 
         int integer(String symbol, Object... args) {
-            return library.getFunction(symbol).invokeInt(args);
+            return function(symbol).invokeInt(args);
         }
 
         void call(String symbol, Object... args) {
@@ -245,7 +285,7 @@ public final class Determinism {
                     converted[i] = b ? 1 : 0;
                 }
             }
-            library.getFunction(symbol).invokeVoid(converted);
+            function(symbol).invokeVoid(converted);
         }
     }
 }

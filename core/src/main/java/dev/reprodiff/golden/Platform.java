@@ -6,6 +6,7 @@ import ai.djl.util.cuda.CudaUtils;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.reprodiff.determinism.Determinism;
+import dev.reprodiff.engine.PyTorchEngine;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -38,7 +39,7 @@ public record Platform(String os, String arch, String cpuModel, String cpuCapabi
 
     /** This JVM's platform for a tensor on {@code deviceType} ({@code cpu} or {@code gpu}). */
     public static Platform current(String deviceType, int deviceId) {
-        Engine engine = Engine.getEngine("PyTorch");
+        Engine engine = PyTorchEngine.get();
         Map<String, Object> determinism;
         try {
             determinism = new TreeMap<>(Determinism.current().asMap());

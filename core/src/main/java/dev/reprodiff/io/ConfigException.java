@@ -27,6 +27,18 @@ public class ConfigException extends IllegalArgumentException {
                 + "; supported values: " + values);
     }
 
+    /**
+     * A value outside what the key allows, for example {@code Invalid value -5 for "num_train_timesteps" in
+     * scheduler/scheduler_config.json: expected an integer of at least 1}.
+     */
+    public static ConfigException invalid(String source, String key, Object value, String expected) {
+        return new ConfigException(invalidMessage(source, key, value, expected));
+    }
+
+    static String invalidMessage(String source, String key, Object value, String expected) {
+        return "Invalid value " + quote(value) + " for \"" + key + "\" in " + source + ": expected " + expected;
+    }
+
     static String quote(Object value) {
         return value instanceof String ? "\"" + value + "\"" : String.valueOf(value);
     }

@@ -39,10 +39,12 @@ import java.util.TreeSet;
 public final class ConfigFile {
 
     // diffusers writes Python's float("-inf") as -Infinity (DPMSolverMultistepScheduler's lambda_min_clipped).
+    // An integer key given 4.9 is an error, not 4: Jackson would truncate it.
     private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
             .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build())
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+            .configure(DeserializationFeature.ACCEPT_FLOAT_AS_INT, false)
             .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, false);
 
     private final String source;
@@ -143,8 +145,8 @@ public final class ConfigFile {
             if (target != null && target.isEnum()) {
                 throw ConfigException.unsupported(source, key, e.getValue(), enumValues(target));
             }
-            throw new ConfigException("Invalid value " + ConfigException.quote(e.getValue()) + " for \"" + key
-                    + "\" in " + source + ": expected " + describe(target), e);
+            throw new ConfigException(ConfigException.invalidMessage(source, key, e.getValue(), describe(target)),
+                    e);
         } catch (MismatchedInputException e) {
             throw new ConfigException("Invalid value for \"" + path(e) + "\" in " + source + ": expected "
                     + describe(e.getTargetType()) + " (" + e.getOriginalMessage() + ")", e);

@@ -62,10 +62,13 @@ public record ModelIndex(Path folder, String pipelineClass, String diffusersVers
         return component;
     }
 
-    /** The config file of a component: {@code folder/name/config.json}, or {@code scheduler_config.json}. */
-    public ConfigFile componentConfig(String name) {
-        Path dir = folder.resolve(name);
-        Path scheduler = dir.resolve("scheduler_config.json");
-        return ConfigFile.read(Files.isRegularFile(scheduler) ? scheduler : dir.resolve("config.json"));
+    /**
+     * The configuration {@code fileName} of the component {@code name}, for example
+     * {@code scheduler/scheduler_config.json}; a component {@code model_index.json} does not list, or a missing file,
+     * is a {@link ConfigException} that names it.
+     */
+    public ConfigFile componentConfig(String name, String fileName) {
+        component(name);
+        return ConfigFile.read(folder.resolve(name).resolve(fileName));
     }
 }

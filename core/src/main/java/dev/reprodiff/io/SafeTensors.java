@@ -8,11 +8,12 @@ import ai.djl.ndarray.types.SparseFormat;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,8 +35,10 @@ import java.util.function.Predicate;
  * shape, lies beyond the end of the file or overlaps another tensor, and bytes that belong to no tensor are all a
  * {@link SafeTensorsException} naming the file and the tensor. A missing file is a {@link NoSuchFileException}.
  *
- * <p>{@link #load(Path, NDManager)} memory-maps one region per tensor and copies it straight into engine memory, so
- * multi-gigabyte checkpoints load without passing through the Java heap. {@link #readFloats} and
+ * <p>{@link #load(Path, NDManager)} reads one tensor at a time straight into engine memory, so multi-gigabyte
+ * checkpoints load without passing through the Java heap. A file that changes while it loads (a
+ * writer truncating or rewriting it) is an error, never a crash; only regular files are opened (a FIFO is refused
+ * rather than waited on). {@link #readFloats} and
  * {@link #saveFloats} work on plain Java arrays, without an engine.
  */
 public final class SafeTensors {
@@ -99,6 +102,7 @@ public final class SafeTensors {
         Objects.requireNonNull(manager, "manager");
         Objects.requireNonNull(names, "names");
         try (FileChannel channel = open(file)) {
+            BasicFileAttributes before = Files.readAttributes(file, BasicFileAttributes.class);
             SafeTensorsHeader header = HeaderReader.read(file, channel);
             List<TensorInfo> selected = new ArrayList<>();
             for (TensorInfo tensor : header.tensors()) {
@@ -112,6 +116,7 @@ public final class SafeTensors {
                 for (TensorInfo tensor : selected) {
                     arrays.put(tensor.name(), load(file, channel, header, tensor, manager));
                 }
+                checkUnchanged(file, channel, header, before);
             } catch (IOException | RuntimeException e) {
                 arrays.values().forEach(NDArray::close);
                 throw e;
@@ -232,14 +237,46 @@ public final class SafeTensors {
         }
     }
 
-    /** Opens {@code file} for reading; a missing file names itself. */
+    /**
+     * Opens {@code file} for reading; a missing file names itself. Only a regular file is opened: opening a FIFO
+     * would block until another process writes to it, and a device could be read forever.
+     */
     private static FileChannel open(Path file) throws IOException {
+        BasicFileAttributes attributes;
         try {
-            return FileChannel.open(file, StandardOpenOption.READ);
+            attributes = Files.readAttributes(file, BasicFileAttributes.class);
         } catch (NoSuchFileException e) {
             NoSuchFileException missing = new NoSuchFileException(file.toString(), null, "no such safetensors file");
             missing.initCause(e);
             throw missing;
+        }
+        if (!attributes.isRegularFile()) {
+            throw new SafeTensorsException(file + " is " + kind(file, attributes) + ", not a regular file;"
+                    + " safetensors weights are read from a regular file (copy the data into one)");
+        }
+        return FileChannel.open(file, StandardOpenOption.READ);
+    }
+
+    private static String kind(Path file, BasicFileAttributes attributes) {
+        if (attributes.isDirectory()) {
+            return "a directory";
+        }
+        try {
+            int type = (Integer) Files.getAttribute(file, "unix:mode") & 0170000;
+            switch (type) {
+                case 0010000:
+                    return "a FIFO (named pipe)";
+                case 0140000:
+                    return "a socket";
+                case 0020000:
+                    return "a character device";
+                case 0060000:
+                    return "a block device";
+                default:
+                    return "a special file";
+            }
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return "a special file";
         }
     }
 
@@ -256,7 +293,11 @@ public final class SafeTensors {
         }
     }
 
-    /** The tensor's own bytes, mapped, copied into an array that the engine owns. */
+    /**
+     * The tensor's own bytes, read with {@code read()} into an array that the engine owns. Reading through a memory
+     * map instead would crash the JVM (SIGBUS inside libtorch's copy) if another process truncated the file; a
+     * short read is an error we can name.
+     */
     private static NDArray load(Path file, FileChannel channel, SafeTensorsHeader header, TensorInfo tensor,
                                 NDManager manager) throws IOException {
         if (tensor.byteLength() == 0) {
@@ -264,24 +305,69 @@ public final class SafeTensors {
             empty.setName(tensor.name());
             return empty;
         }
-        MappedByteBuffer bytes = channel.map(FileChannel.MapMode.READ_ONLY, header.dataStart() + tensor.begin(),
-                tensor.byteLength());
-        bytes.order(ByteOrder.LITTLE_ENDIAN);
-        if (tensor.dtype() == DataType.BOOLEAN) {
-            checkBooleans(file, tensor, bytes);
+        NDArray owned;
+        if (manager.getDevice().isGpu()) {
+            // Staged in a direct buffer, which the engine copies to the device.
+            ByteBuffer staging = ByteBuffer.allocateDirect((int) tensor.byteLength()).order(ByteOrder.LITTLE_ENDIAN);
+            checkBooleans(file, tensor, readTensor(file, channel, header, tensor, staging));
+            owned = manager.create(staging, tensor.shape(), tensor.dtype());
+        } else {
+            // Straight into the new array's memory: on the CPU, DJL's direct buffer of a contiguous tensor is a
+            // view of it, so the bytes are copied once, as from a memory map.
+            owned = manager.create(tensor.shape(), tensor.dtype());
+            try {
+                checkBooleans(file, tensor, readTensor(file, channel, header, tensor, owned.toByteBuffer(true)));
+            } catch (IOException | RuntimeException e) {
+                owned.close();
+                throw e;
+            }
         }
-        // On the CPU, DJL's PyTorch engine wraps a direct buffer in a tensor without copying (torch::from_blob).
-        // Keeping that view would tie the array to a read-only mapping: an in-place op would crash the JVM, and a
-        // view of it outliving the buffer would read unmapped memory. duplicate() copies it natively, off the heap.
-        try (NDArray mapped = manager.create(bytes, tensor.shape(), tensor.dtype())) {
-            NDArray owned = mapped.duplicate();
-            owned.setName(tensor.name());
-            return owned;
+        owned.setName(tensor.name());
+        return owned;
+    }
+
+    /** Fills {@code target} with the tensor's bytes; a file that ends too early changed after its header was read. */
+    static ByteBuffer readTensor(Path file, FileChannel channel, SafeTensorsHeader header, TensorInfo tensor,
+                                 ByteBuffer target) throws IOException {
+        long start = header.dataStart() + tensor.begin();
+        target.clear().limit((int) tensor.byteLength());
+        while (target.hasRemaining()) {
+            if (channel.read(target, start + target.position()) < 0) {
+                throw changed(file, "tensor \"" + tensor.name() + "\" needs bytes " + start + " to "
+                        + (start + tensor.byteLength()) + ", but the file now ends at " + channel.size() + " bytes"
+                        + " (it had " + header.fileSize() + " when its header was read)");
+            }
         }
+        return target.flip();
+    }
+
+    /** The same file, of the same size and modification time, as when its header was read. */
+    private static void checkUnchanged(Path file, FileChannel channel, SafeTensorsHeader header,
+                                       BasicFileAttributes before) throws IOException {
+        if (channel.size() != header.fileSize()) {
+            throw changed(file, "its size went from " + header.fileSize() + " to " + channel.size() + " bytes");
+        }
+        BasicFileAttributes after = Files.readAttributes(file, BasicFileAttributes.class);
+        // A file renamed over this path leaves the open channel reading the old, complete file: that load stands.
+        if (Objects.equals(before.fileKey(), after.fileKey())
+                && !before.lastModifiedTime().equals(after.lastModifiedTime())) {
+            throw changed(file, "it was written to (modified " + before.lastModifiedTime() + ", then "
+                    + after.lastModifiedTime() + ")");
+        }
+    }
+
+    private static SafeTensorsException changed(Path file, String how) {
+        return new SafeTensorsException("Cannot load " + file + ": it changed while it was being read, " + how
+                + ". Another process is writing or truncating it (Python's save_file rewrites a file in place);"
+                + " load it again once the writer has finished, or have writers write a temporary file and rename"
+                + " it over this one");
     }
 
     /** torch's bool is one byte that must be 0 or 1; any other value would be a tensor the file does not describe. */
     private static void checkBooleans(Path file, TensorInfo tensor, ByteBuffer bytes) throws SafeTensorsException {
+        if (tensor.dtype() != DataType.BOOLEAN) {
+            return;
+        }
         for (int i = 0; i < bytes.limit(); i++) {
             byte value = bytes.get(i);
             if (value != 0 && value != 1) {

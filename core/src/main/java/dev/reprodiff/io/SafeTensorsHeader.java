@@ -54,6 +54,15 @@ public record SafeTensorsHeader(Path file, long headerLength, long dataLength, M
     }
 
     /**
+     * Returns the size of the file when the header was read.
+     *
+     * @return {@code 8 + headerLength + dataLength}
+     */
+    public long fileSize() {
+        return dataStart() + dataLength;
+    }
+
+    /**
      * Returns the tensor names.
      *
      * @return the names in header order

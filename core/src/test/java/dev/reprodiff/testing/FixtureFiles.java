@@ -2,12 +2,16 @@ package dev.reprodiff.testing;
 
 import ai.djl.ndarray.NDArray;
 
+import java.io.IOException;
 import java.net.URISyntaxException;
 import java.net.URL;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /** Paths of fixture folders copied into the test resources, and the L-infinity bookkeeping of fixture comparisons. */
 public final class FixtureFiles {
@@ -26,6 +30,24 @@ public final class FixtureFiles {
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** A writable copy of the fixture folder {@code /fixtures/<relative>} in {@code target}, for tests that break it. */
+    public static Path copy(String relative, Path target) throws IOException {
+        Path source = path(relative);
+        List<Path> paths;
+        try (Stream<Path> walk = Files.walk(source)) {
+            paths = walk.toList();
+        }
+        for (Path path : paths) {
+            Path copy = target.resolve(source.relativize(path).toString());
+            if (Files.isDirectory(path)) {
+                Files.createDirectories(copy);
+            } else {
+                Files.copy(path, copy);
+            }
+        }
+        return target;
     }
 
     /** max |actual - expected|, after checking the shapes agree. */

@@ -10,10 +10,21 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
-/** A tensor under test, copied to the heap as float32: its dtype, shape, device, and whether it is a trajectory. */
-record ActualTensor(String dtype, long[] shape, float[] data, String deviceType, int deviceId, boolean trajectory) {
+/**
+ * A tensor under test, copied to the heap as float32: its dtype, shape, device, and whether it is a trajectory
+ * (steps first). The actual value of {@link AbstractTensorAssert}.
+ *
+ * @param dtype the dtype it had, such as {@code float32} or {@code bfloat16}
+ * @param shape its shape
+ * @param data its elements, row-major, widened to float32
+ * @param deviceType {@code cpu} or {@code gpu}
+ * @param deviceId the device's index
+ * @param trajectory whether the first dimension counts denoising steps
+ */
+public record ActualTensor(String dtype, long[] shape, float[] data, String deviceType, int deviceId, boolean trajectory) {
 
-    static ActualTensor of(NDArray array, boolean trajectory) {
+    /** A copy of {@code array} (float32, float16 or bfloat16, on any device); a trajectory if {@code trajectory}. */
+    public static ActualTensor of(NDArray array, boolean trajectory) {
         DataType type = array.getDataType();
         if (type != DataType.FLOAT32 && type != DataType.FLOAT16 && type != DataType.BFLOAT16) {
             throw new IllegalArgumentException("Goldens hold float32, float16 and bfloat16 tensors, but the tensor is "
@@ -32,7 +43,7 @@ record ActualTensor(String dtype, long[] shape, float[] data, String deviceType,
     }
 
     /** A trajectory of per-step tensors, stacked steps first. */
-    static ActualTensor trajectory(List<NDArray> steps) {
+    public static ActualTensor trajectory(List<NDArray> steps) {
         if (steps.isEmpty()) {
             throw new IllegalArgumentException("A trajectory needs at least one step");
         }
@@ -42,7 +53,8 @@ record ActualTensor(String dtype, long[] shape, float[] data, String deviceType,
         }
     }
 
-    static ActualTensor of(float[] data, long[] shape, boolean trajectory) {
+    /** The row-major {@code data} of shape {@code shape}, not copied; a trajectory if {@code trajectory}. */
+    public static ActualTensor of(float[] data, long[] shape, boolean trajectory) {
         long count = Arrays.stream(shape).reduce(1, (a, b) -> a * b);
         if (count != data.length) {
             throw new IllegalArgumentException("Shape " + format(shape) + " holds " + count + " elements, but the"
@@ -62,7 +74,7 @@ record ActualTensor(String dtype, long[] shape, float[] data, String deviceType,
     }
 
     /** {@code float32[1, 3, 32, 32]}. */
-    String summary() {
+    public String summary() {
         return dtype + format(shape);
     }
 

@@ -45,6 +45,7 @@ final class GoldenRun implements AutoCloseable {
     }
 
     static GoldenRun of(ExtensionContext context, GoldenSettings settings) {
+        // getOrComputeIfAbsent: deprecated in JUnit 6 for computeIfAbsent, which JUnit 5.14 does not have yet.
         return context.getRoot().getStore(GoldenSession.NAMESPACE).getOrComputeIfAbsent(GoldenRun.class,
                 key -> new GoldenRun(settings), GoldenRun.class);
     }

@@ -78,6 +78,7 @@ final class GoldenSession implements AutoCloseable {
     }
 
     static GoldenSession of(ExtensionContext context) {
+        // getOrComputeIfAbsent: deprecated in JUnit 6 for computeIfAbsent, which JUnit 5.14 does not have yet.
         return context.getStore(NAMESPACE).getOrComputeIfAbsent(GoldenSession.class,
                 key -> new GoldenSession(context), GoldenSession.class);
     }

@@ -83,6 +83,7 @@ final class SeededExtension implements BeforeEachCallback, ParameterResolver, Te
 
     /** The seeds of this invocation, resolved once and published as report entries. */
     static Seeds seeds(ExtensionContext context) {
+        // getOrComputeIfAbsent: deprecated in JUnit 6 for computeIfAbsent, which JUnit 5.14 does not have yet.
         return context.getStore(NAMESPACE).getOrComputeIfAbsent(Seeds.class, key -> {
             Seeds seeds = resolveSeeds(context);
             Map<String, String> entries = new LinkedHashMap<>();
@@ -97,6 +98,7 @@ final class SeededExtension implements BeforeEachCallback, ParameterResolver, Te
     @SuppressWarnings("unchecked")
     private static List<Generator> generators(ExtensionContext context) {
         // Stored per invocation, so every parameter of one invocation shares them and no two invocations do.
+        // getOrComputeIfAbsent: deprecated in JUnit 6 for computeIfAbsent, which JUnit 5.14 does not have yet.
         return (List<Generator>) context.getStore(NAMESPACE).getOrComputeIfAbsent(GENERATORS,
                 key -> newGenerators(seeds(context)), List.class);
     }

@@ -5,13 +5,11 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.reprodiff.io.ConfigFile;
 import dev.reprodiff.random.Generator;
 import dev.reprodiff.random.RandomTensors;
 
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * diffusers' {@code AutoencoderKL}: the VAE of Stable Diffusion, built from its {@code config.json} and loaded from
@@ -27,88 +25,49 @@ import java.util.Objects;
  * neither applies {@link #scalingFactor()}; the pipeline does. Weights live on the model's own {@link NDManager},
  * freed by {@link #close()}; results belong to the caller as {@link UNet2DConditionModel#forward}'s do.
  */
-public final class AutoencoderKL implements AutoCloseable {
+public final class AutoencoderKL extends ModelMixin<AutoencoderKLConfig> {
 
-    /** The configuration file in a model folder. */
-    public static final String CONFIG_NAME = "config.json";
     /** The weights file in a model folder, as diffusers' {@code save_pretrained} writes it. */
     public static final String WEIGHTS_NAME = "diffusion_pytorch_model.safetensors";
 
-    private final AutoencoderKLConfig config;
-    private final NDManager manager;
-    private final ParameterTable table = new ParameterTable();
+    private static final Loader<AutoencoderKLConfig, AutoencoderKL> LOADER = new Loader<>(WEIGHTS_NAME,
+            AutoencoderKLConfig::of, AutoencoderKL::new);
+
     private final Encoder encoder;
     private final Decoder decoder;
     private final Layers.Conv2d quantConv;
     private final Layers.Conv2d postQuantConv;
 
-    private AutoencoderKL(AutoencoderKLConfig config, NDManager manager) {
-        this.config = config;
-        this.manager = manager;
+    private AutoencoderKL(AutoencoderKLConfig config) {
+        super(config);
         int latent = config.latentChannels();
-        encoder = new Encoder(table.scope("encoder."), config);
-        decoder = new Decoder(table.scope("decoder."), config);
-        quantConv = new Layers.Conv2d(table.scope("quant_conv."), 2L * latent, 2L * latent, 1, 1, 0);
-        postQuantConv = new Layers.Conv2d(table.scope("post_quant_conv."), latent, latent, 1, 1, 0);
+        encoder = new Encoder(scope("encoder."), config);
+        decoder = new Decoder(scope("decoder."), config);
+        quantConv = new Layers.Conv2d(scope("quant_conv."), 2L * latent, 2L * latent, 1, 1, 0);
+        postQuantConv = new Layers.Conv2d(scope("post_quant_conv."), latent, latent, 1, 1, 0);
     }
 
     /** Loads {@code folder/config.json} and {@code folder/diffusion_pytorch_model.safetensors} on a new manager. */
     public static AutoencoderKL fromPretrained(Path folder) {
-        return load(folder, NDManager.newBaseManager("PyTorch"));
+        return LOADER.fromPretrained(folder);
     }
 
     /** As {@link #fromPretrained(Path)}, with the weights on a sub-manager of {@code parent}. */
     public static AutoencoderKL fromPretrained(Path folder, NDManager parent) {
-        return load(folder, parent.newSubManager());
-    }
-
-    private static AutoencoderKL load(Path folder, NDManager manager) {
-        try {
-            AutoencoderKL model = new AutoencoderKL(AutoencoderKLConfig.of(ConfigFile.read(folder.resolve(
-                    CONFIG_NAME))), manager);
-            Path weights = folder.resolve(WEIGHTS_NAME);
-            ModelWeights.bind(model.table, ModelWeights.readSafetensors(weights, manager), weights.toString());
-            return model;
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
+        return LOADER.fromPretrained(folder, parent);
     }
 
     /** A model with weights drawn from {@code generator}, as {@link UNet2DConditionModel#withRandomWeights}. */
     public static AutoencoderKL withRandomWeights(AutoencoderKLConfig config, Generator generator, NDManager parent) {
-        Objects.requireNonNull(generator, "generator");
-        NDManager manager = parent.newSubManager();
-        try {
-            AutoencoderKL model = new AutoencoderKL(config, manager);
-            ModelWeights.bind(model.table, ModelWeights.random(model.table.shapes(), generator, manager),
-                    "random weights");
-            return model;
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
+        return LOADER.withRandomWeights(config, generator, parent);
     }
 
-    /** Every parameter name and shape of the model {@code config} describes, in {@code state_dict} order. */
+    /**
+     * Every parameter name and shape of the model {@code config} describes, in {@code state_dict} order (83,653,863
+     * parameters for Stable Diffusion 1.5's VAE).
+     */
     public static Map<String, Shape> parameterShapes(AutoencoderKLConfig config) {
-        try (NDManager none = NDManager.newBaseManager("PyTorch")) {
-            return new AutoencoderKL(config, none).table.shapes();
-        }
-    }
-
-    /** This model's parameter names and shapes, in {@code state_dict} order. */
-    public Map<String, Shape> parameterShapes() {
-        return table.shapes();
-    }
-
-    /** The number of scalar parameters (83,653,863 for Stable Diffusion 1.5's VAE). */
-    public long numParameters() {
-        return ModelWeights.count(table.shapes());
-    }
-
-    public AutoencoderKLConfig config() {
-        return config;
+        return LOADER.parameterShapes(config);
     }
 
     /** {@code scaling_factor}: latents are {@code encode(x).sample() * s}, and decoded as {@code decode(z / s)}. */
@@ -169,12 +128,6 @@ public final class AutoencoderKL implements AutoCloseable {
             throw new IllegalArgumentException("AutoencoderKL expects float32 " + what + " of shape (batch, "
                     + channels + ", height, width), but got " + input.getDataType() + " " + shape);
         }
-    }
-
-    /** Frees the weights. */
-    @Override
-    public void close() {
-        manager.close();
     }
 
     @Override

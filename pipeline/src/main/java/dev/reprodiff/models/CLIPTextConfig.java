@@ -125,6 +125,7 @@ public record CLIPTextConfig(
         requirePositive(source, "num_hidden_layers", numHiddenLayers);
         requirePositive(source, "num_attention_heads", numAttentionHeads);
         requirePositive(source, "max_position_embeddings", maxPositionEmbeddings);
+        ConfigChecks.requireEpsilon(source, "layer_norm_eps", layerNormEps);
         if (hiddenSize % numAttentionHeads != 0) {
             throw new ConfigException("\"hidden_size\" value " + hiddenSize + " is not divisible by"
                     + " \"num_attention_heads\" " + numAttentionHeads + " in " + source);

@@ -8,16 +8,14 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
-import dev.reprodiff.io.ConfigFile;
 import dev.reprodiff.random.Generator;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
+import java.util.Set;
 
 /**
  * transformers' {@code CLIPTextModel}, Stable Diffusion's text encoder, built from its {@code config.json} and
@@ -39,29 +37,25 @@ import java.util.Objects;
  * values, and weights with missing, unexpected or wrongly shaped parameters, are errors that name them. The
  * {@code text_model.embeddings.position_ids} buffer that older checkpoints carry is accepted and ignored.
  */
-public final class CLIPTextModel implements AutoCloseable {
+public final class CLIPTextModel extends ModelMixin<CLIPTextConfig> {
 
-    /** The configuration file in a text encoder folder. */
-    public static final String CONFIG_NAME = "config.json";
     /** The weights file in a text encoder folder, as transformers' {@code save_pretrained} writes it. */
     public static final String WEIGHTS_NAME = "model.safetensors";
     /** The position-ids buffer some checkpoints hold: {@code arange(max_position_embeddings)}, not a parameter. */
     public static final String POSITION_IDS_NAME = "text_model.embeddings.position_ids";
 
-    private final CLIPTextConfig config;
-    private final NDManager manager;
-    private final ParameterTable table;
+    private static final Loader<CLIPTextConfig, CLIPTextModel> LOADER = new Loader<>(WEIGHTS_NAME,
+            CLIPTextConfig::of, CLIPTextModel::new);
+
     private final Parameter tokenEmbedding;
     private final Parameter positionEmbedding;
     private final List<CLIPEncoderLayer> layers = new ArrayList<>();
     private final Layers.LayerNorm finalLayerNorm;
 
-    private CLIPTextModel(CLIPTextConfig config, NDManager manager) {
-        this.config = config;
-        this.manager = manager;
-        this.table = new ParameterTable();
+    private CLIPTextModel(CLIPTextConfig config) {
+        super(config);
         // Modules are created in PyTorch's registration order, so the table follows the state_dict's order.
-        ParameterTable.Scope textModel = table.scope("text_model.");
+        ParameterTable.Scope textModel = scope("text_model.");
         ParameterTable.Scope embeddings = textModel.child("embeddings");
         tokenEmbedding = embeddings.child("token_embedding").declare("weight", config.vocabSize(),
                 config.hiddenSize());
@@ -77,30 +71,12 @@ public final class CLIPTextModel implements AutoCloseable {
 
     /** Loads {@code folder/config.json} and {@code folder/model.safetensors} on a new manager. */
     public static CLIPTextModel fromPretrained(Path folder) {
-        return load(folder, NDManager.newBaseManager("PyTorch"));
+        return LOADER.fromPretrained(folder);
     }
 
     /** As {@link #fromPretrained(Path)}, with the weights on a sub-manager of {@code parent}. */
     public static CLIPTextModel fromPretrained(Path folder, NDManager parent) {
-        return load(folder, parent.newSubManager());
-    }
-
-    private static CLIPTextModel load(Path folder, NDManager manager) {
-        try {
-            CLIPTextModel model = new CLIPTextModel(CLIPTextConfig.of(ConfigFile.read(folder.resolve(CONFIG_NAME))),
-                    manager);
-            Path file = folder.resolve(WEIGHTS_NAME);
-            Map<String, NDArray> weights = ModelWeights.readSafetensors(file, manager);
-            NDArray positionIds = weights.remove(POSITION_IDS_NAME);
-            if (positionIds != null) {
-                positionIds.close();
-            }
-            ModelWeights.bind(model.table, weights, file.toString());
-            return model;
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
+        return LOADER.fromPretrained(folder, parent);
     }
 
     /**
@@ -110,67 +86,36 @@ public final class CLIPTextModel implements AutoCloseable {
      * weights live on a sub-manager of {@code parent}.
      */
     public static CLIPTextModel withRandomWeights(CLIPTextConfig config, Generator generator, NDManager parent) {
-        Objects.requireNonNull(generator, "generator");
-        NDManager manager = parent.newSubManager();
-        try {
-            CLIPTextModel model = new CLIPTextModel(config, manager);
-            Map<String, NDArray> weights = new LinkedHashMap<>();
-            Map<String, Shape> shapes = model.table.shapes();
-            shapes.forEach((name, shape) -> weights.put(name, randomWeight(name, shape, shapes, generator,
-                    manager)));
-            ModelWeights.bind(model.table, weights, "random weights");
-            return model;
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
-    }
-
-    private static NDArray randomWeight(String name, Shape shape, Map<String, Shape> shapes, Generator generator,
-                                        NDManager manager) {
-        float[] values = new float[Math.toIntExact(shape.size())];
-        if (name.endsWith("embedding.weight")) {
-            generator.randn(values);
-            for (int i = 0; i < values.length; i++) {
-                values[i] *= 0.02f;
-            }
-            return manager.create(values, shape);
-        }
-        Shape weight = shapes.get(name.substring(0, name.lastIndexOf('.')) + ".weight");
-        if (weight.dimension() == 1) {
-            // a layer norm: weight 1, bias 0
-            return name.endsWith(".weight") ? manager.ones(shape) : manager.zeros(shape);
-        }
-        double bound = 1 / Math.sqrt(weight.get(1));
-        generator.rand(values);
-        for (int i = 0; i < values.length; i++) {
-            values[i] = (float) ((2 * values[i] - 1) * bound);
-        }
-        return manager.create(values, shape);
+        return LOADER.withRandomWeights(config, generator, parent);
     }
 
     /**
      * Every parameter name and shape of the model {@code config} describes, in transformers' {@code state_dict}
-     * order; a checkpoint for that configuration must hold exactly these (and may hold the position-ids buffer).
+     * order; a checkpoint for that configuration must hold exactly these (and may hold the position-ids buffer):
+     * 123,060,480 parameters for SD 1.5's text encoder.
      */
     public static Map<String, Shape> parameterShapes(CLIPTextConfig config) {
-        try (NDManager none = NDManager.newBaseManager("PyTorch")) {
-            return new CLIPTextModel(config, none).table.shapes();
+        return LOADER.parameterShapes(config);
+    }
+
+    /** The position-ids buffer some checkpoints carry: {@code arange(max_position_embeddings)}, recomputed here. */
+    @Override
+    Set<String> ignoredWeights() {
+        return Set.of(POSITION_IDS_NAME);
+    }
+
+    /** transformers' {@code _init_weights}: token and position embeddings normal with standard deviation 0.02. */
+    @Override
+    NDArray initialWeight(String name, Shape shape, Map<String, Shape> shapes, Generator generator,
+                          NDManager manager) {
+        if (!name.endsWith("embedding.weight")) {
+            return super.initialWeight(name, shape, shapes, generator, manager);
         }
-    }
-
-    /** This model's parameter names and shapes, in {@code state_dict} order. */
-    public Map<String, Shape> parameterShapes() {
-        return table.shapes();
-    }
-
-    /** The number of scalar parameters (123,060,480 for SD 1.5's text encoder). */
-    public long numParameters() {
-        return ModelWeights.count(table.shapes());
-    }
-
-    public CLIPTextConfig config() {
-        return config;
+        float[] values = generator.randn(new float[Math.toIntExact(shape.size())]);
+        for (int i = 0; i < values.length; i++) {
+            values[i] *= 0.02f;
+        }
+        return manager.create(values, shape);
     }
 
     /**
@@ -240,12 +185,6 @@ public final class CLIPTextModel implements AutoCloseable {
             throw new IllegalArgumentException("Input ids must lie in [0, " + config.vocabSize() + ") (vocab_size),"
                     + " but range from " + min + " to " + max);
         }
-    }
-
-    /** Frees the weights. */
-    @Override
-    public void close() {
-        manager.close();
     }
 
     @Override

@@ -5,12 +5,12 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.reprodiff.io.SafeTensors;
+import dev.reprodiff.random.Generator;
 
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -103,19 +103,11 @@ final class ModelWeights {
     }
 
     /**
-     * Weights for every declared parameter drawn from {@code generator}, in declaration order: uniform in
-     * ±1/sqrt(fan_in) as PyTorch's default initialisation bounds them, norms (modules whose weight is a vector) at
-     * identity. One parameter at a time passes through the heap.
+     * One parameter drawn from {@code generator} as PyTorch initialises it by default: uniform in ±1/sqrt(fan_in),
+     * norms (modules whose weight is a vector) at identity. One parameter at a time passes through the heap.
      */
-    static Map<String, NDArray> random(Map<String, Shape> shapes, dev.reprodiff.random.Generator generator,
-                                       NDManager manager) {
-        Map<String, NDArray> weights = new LinkedHashMap<>();
-        shapes.forEach((name, shape) -> weights.put(name, randomWeight(name, shape, shapes, generator, manager)));
-        return weights;
-    }
-
-    private static NDArray randomWeight(String name, Shape shape, Map<String, Shape> shapes,
-                                        dev.reprodiff.random.Generator generator, NDManager manager) {
+    static NDArray uniformInit(String name, Shape shape, Map<String, Shape> shapes, Generator generator,
+                               NDManager manager) {
         String module = name.substring(0, name.lastIndexOf('.'));
         Shape weight = shapes.get(module + ".weight");
         if (weight.dimension() == 1) {

@@ -242,12 +242,8 @@ public record UNet2DConditionConfig(
                 throw new ConfigException("\"transformer_layers_per_block\" must be at least 1 in " + source);
             }
         }
-        if (sampleSize != null && !sampleSize.isNull() && !sampleSize.isInt()
-                && !(sampleSize.isArray() && sampleSize.size() == 2 && sampleSize.get(0).isInt()
-                && sampleSize.get(1).isInt())) {
-            throw new ConfigException("Invalid value " + sampleSize + " for \"sample_size\" in " + source
-                    + ": expected an integer or [height, width]");
-        }
+        ConfigChecks.requireSampleSize(source, sampleSize);
+        ConfigChecks.requireEpsilon(source, "norm_eps", normEps);
     }
 
     private static void requireDefault(String source, String key, Object value, Object supported) {

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.reprodiff.io.ConfigFile;
 import dev.reprodiff.models.UNet2DConditionConfig.DownBlockType;
 import dev.reprodiff.models.UNet2DConditionConfig.UpBlockType;
 import dev.reprodiff.random.Generator;
@@ -16,7 +15,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * diffusers' {@code UNet2DConditionModel}: the text-conditioned denoising UNet of Stable Diffusion 1.x, built from its
@@ -35,12 +33,13 @@ import java.util.Objects;
  * are closed as soon as the block returns, and the result belongs to the caller (attached to the sample's manager
  * and, inside an {@link NDScope}, registered with it). Loading is strict, as {@link UNet2DModel}'s.
  */
-public final class UNet2DConditionModel implements AutoCloseable {
+public final class UNet2DConditionModel extends ModelMixin<UNet2DConditionConfig> {
 
-    /** The configuration file in a model folder. */
-    public static final String CONFIG_NAME = "config.json";
     /** The weights file in a model folder, as diffusers' {@code save_pretrained} writes it. */
     public static final String WEIGHTS_NAME = "diffusion_pytorch_model.safetensors";
+
+    private static final Loader<UNet2DConditionConfig, UNet2DConditionModel> LOADER = new Loader<>(WEIGHTS_NAME,
+            UNet2DConditionConfig::of, UNet2DConditionModel::new);
 
     /** One down block of either type, as the forward pass calls it. */
     private interface DownStage {
@@ -54,9 +53,6 @@ public final class UNet2DConditionModel implements AutoCloseable {
         NDArray forward(NDArray hidden, ArrayDeque<NDArray> skips, NDArray temb, NDArray context, long[] size);
     }
 
-    private final UNet2DConditionConfig config;
-    private final NDManager manager;
-    private final ParameterTable table = new ParameterTable();
     private final Layers.Conv2d convIn;
     private final TimestepEmbedding timeEmbedding;
     private final List<DownStage> downBlocks = new ArrayList<>();
@@ -65,9 +61,8 @@ public final class UNet2DConditionModel implements AutoCloseable {
     private final Layers.GroupNorm convNormOut;
     private final Layers.Conv2d convOut;
 
-    private UNet2DConditionModel(UNet2DConditionConfig config, NDManager manager) {
-        this.config = config;
-        this.manager = manager;
+    private UNet2DConditionModel(UNet2DConditionConfig config) {
+        super(config);
         // Modules are created in PyTorch's registration order (down_blocks and up_blocks are registered before
         // mid_block), so the table follows the state_dict's order.
         List<Integer> channels = config.blockOutChannels();
@@ -75,14 +70,14 @@ public final class UNet2DConditionModel implements AutoCloseable {
         int crossDim = config.crossAttentionDimension();
         ResnetBlock2D.Settings resnet = new ResnetBlock2D.Settings(config.normNumGroups(), config.normEps(),
                 config.timeEmbedDim(), config.resnetTimeScaleShift());
-        convIn = new Layers.Conv2d(table.scope("conv_in."), config.inChannels(), channels.get(0), 3, 1, 1);
-        timeEmbedding = new TimestepEmbedding(table.scope("time_embedding."), channels.get(0),
+        convIn = new Layers.Conv2d(scope("conv_in."), config.inChannels(), channels.get(0), 3, 1, 1);
+        timeEmbedding = new TimestepEmbedding(scope("time_embedding."), channels.get(0),
                 config.timeEmbedDim(), config.flipSinToCos(), config.freqShift());
         int out = channels.get(0);
         for (int i = 0; i <= last; i++) {
             int in = out;
             out = channels.get(i);
-            ParameterTable.Scope scope = table.scope("down_blocks." + i + ".");
+            ParameterTable.Scope scope = scope("down_blocks." + i + ".");
             Integer padding = i != last ? config.downsamplePadding() : null;
             if (config.downBlockTypes().get(i) == DownBlockType.CROSS_ATTN_DOWN_BLOCK_2D) {
                 CrossAttnDownBlock2D block = new CrossAttnDownBlock2D(scope, resnet, config.layersPerBlock(), in, out,
@@ -101,7 +96,7 @@ public final class UNet2DConditionModel implements AutoCloseable {
             out = reversed.get(i);
             int in = reversed.get(Math.min(i + 1, last));
             int down = last - i;   // the down block of the same resolution
-            ParameterTable.Scope scope = table.scope("up_blocks." + i + ".");
+            ParameterTable.Scope scope = scope("up_blocks." + i + ".");
             if (config.upBlockTypes().get(i) == UpBlockType.CROSS_ATTN_UP_BLOCK_2D) {
                 CrossAttnUpBlock2D block = new CrossAttnUpBlock2D(scope, resnet, config.layersPerBlock() + 1, in, out,
                         prevOut, config.attentionHeads(down), transformer(config.transformerLayers(down), crossDim),
@@ -129,12 +124,12 @@ public final class UNet2DConditionModel implements AutoCloseable {
                 });
             }
         }
-        midBlock = new UNetMidBlock2DCrossAttn(table.scope("mid_block."), resnet, channels.get(last),
+        midBlock = new UNetMidBlock2DCrossAttn(scope("mid_block."), resnet, channels.get(last),
                 config.attentionHeads(last), transformer(config.transformerLayers(last), crossDim),
                 config.midBlockScaleFactor());
-        convNormOut = new Layers.GroupNorm(table.scope("conv_norm_out."), config.normNumGroups(), channels.get(0),
+        convNormOut = new Layers.GroupNorm(scope("conv_norm_out."), config.normNumGroups(), channels.get(0),
                 config.normEps());
-        convOut = new Layers.Conv2d(table.scope("conv_out."), channels.get(0), config.outChannels(), 3, 1, 1);
+        convOut = new Layers.Conv2d(scope("conv_out."), channels.get(0), config.outChannels(), 3, 1, 1);
     }
 
     private Transformer2DModel.Settings transformer(int layers, int crossDim) {
@@ -143,25 +138,12 @@ public final class UNet2DConditionModel implements AutoCloseable {
 
     /** Loads {@code folder/config.json} and {@code folder/diffusion_pytorch_model.safetensors} on a new manager. */
     public static UNet2DConditionModel fromPretrained(Path folder) {
-        return load(folder, NDManager.newBaseManager("PyTorch"));
+        return LOADER.fromPretrained(folder);
     }
 
     /** As {@link #fromPretrained(Path)}, with the weights on a sub-manager of {@code parent}. */
     public static UNet2DConditionModel fromPretrained(Path folder, NDManager parent) {
-        return load(folder, parent.newSubManager());
-    }
-
-    private static UNet2DConditionModel load(Path folder, NDManager manager) {
-        try {
-            UNet2DConditionModel model = new UNet2DConditionModel(
-                    UNet2DConditionConfig.of(ConfigFile.read(folder.resolve(CONFIG_NAME))), manager);
-            Path weights = folder.resolve(WEIGHTS_NAME);
-            ModelWeights.bind(model.table, ModelWeights.readSafetensors(weights, manager), weights.toString());
-            return model;
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
+        return LOADER.fromPretrained(folder, parent);
     }
 
     /**
@@ -171,41 +153,15 @@ public final class UNet2DConditionModel implements AutoCloseable {
      */
     public static UNet2DConditionModel withRandomWeights(UNet2DConditionConfig config, Generator generator,
                                                          NDManager parent) {
-        Objects.requireNonNull(generator, "generator");
-        NDManager manager = parent.newSubManager();
-        try {
-            UNet2DConditionModel model = new UNet2DConditionModel(config, manager);
-            ModelWeights.bind(model.table, ModelWeights.random(model.table.shapes(), generator, manager),
-                    "random weights");
-            return model;
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
+        return LOADER.withRandomWeights(config, generator, parent);
     }
 
     /**
      * Every parameter name and shape of the model {@code config} describes, in {@code state_dict} order; a
-     * checkpoint for that configuration must hold exactly these.
+     * checkpoint for that configuration must hold exactly these (859,520,964 parameters for Stable Diffusion 1.5).
      */
     public static Map<String, Shape> parameterShapes(UNet2DConditionConfig config) {
-        try (NDManager none = NDManager.newBaseManager("PyTorch")) {
-            return new UNet2DConditionModel(config, none).table.shapes();
-        }
-    }
-
-    /** This model's parameter names and shapes, in {@code state_dict} order. */
-    public Map<String, Shape> parameterShapes() {
-        return table.shapes();
-    }
-
-    /** The number of scalar parameters (859,520,964 for Stable Diffusion 1.5). */
-    public long numParameters() {
-        return ModelWeights.count(table.shapes());
-    }
-
-    public UNet2DConditionConfig config() {
-        return config;
+        return LOADER.parameterShapes(config);
     }
 
     /**
@@ -281,12 +237,6 @@ public final class UNet2DConditionModel implements AutoCloseable {
                     + shape.get(0) + ", sequence, " + crossDim + ") (batch of the sample, cross_attention_dim "
                     + crossDim + "), but got " + context);
         }
-    }
-
-    /** Frees the weights. */
-    @Override
-    public void close() {
-        manager.close();
     }
 
     @Override

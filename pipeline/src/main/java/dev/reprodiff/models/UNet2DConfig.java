@@ -190,12 +190,8 @@ public record UNet2DConfig(
             throw new ConfigException("\"layers_per_block\" must be at least 1 in " + source + ", not "
                     + layersPerBlock);
         }
-        if (sampleSize != null && !sampleSize.isNull() && !sampleSize.isInt()
-                && !(sampleSize.isArray() && sampleSize.size() == 2 && sampleSize.get(0).isInt()
-                && sampleSize.get(1).isInt())) {
-            throw new ConfigException("Invalid value " + sampleSize + " for \"sample_size\" in " + source
-                    + ": expected an integer or [height, width]");
-        }
+        ConfigChecks.requireSampleSize(source, sampleSize);
+        ConfigChecks.requireEpsilon(source, "norm_eps", normEps);
     }
 
     private static void requireDivisible(String source, String key, int value, String divisorKey, int divisor) {

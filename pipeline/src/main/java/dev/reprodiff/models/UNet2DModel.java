@@ -5,17 +5,15 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.reprodiff.io.ConfigFile;
 import dev.reprodiff.random.Generator;
 
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * diffusers' {@code UNet2DModel}: the unconditional denoising UNet of DDPM and DDIM, built from its
@@ -33,16 +31,14 @@ import java.util.Objects;
  * sample's manager and, inside an {@link NDScope}, registered with that scope. Loading is strict: the configuration's
  * unsupported values, and weights with missing, unexpected or wrongly shaped parameters, are errors that name them.
  */
-public final class UNet2DModel implements AutoCloseable {
+public final class UNet2DModel extends ModelMixin<UNet2DConfig> {
 
-    /** The configuration file in a model folder. */
-    public static final String CONFIG_NAME = "config.json";
     /** The weights file in a model folder, as diffusers' {@code save_pretrained} writes it. */
     public static final String WEIGHTS_NAME = "diffusion_pytorch_model.safetensors";
 
-    private final UNet2DConfig config;
-    private final NDManager manager;
-    private final ParameterTable table;
+    private static final Loader<UNet2DConfig, UNet2DModel> LOADER = new Loader<>(WEIGHTS_NAME, UNet2DConfig::of,
+            UNet2DModel::new);
+
     private final Layers.Conv2d convIn;
     private final TimestepEmbedding timeEmbedding;
     private final List<DownBlock2D> downBlocks = new ArrayList<>();
@@ -51,62 +47,47 @@ public final class UNet2DModel implements AutoCloseable {
     private final Layers.GroupNorm convNormOut;
     private final Layers.Conv2d convOut;
 
-    private UNet2DModel(UNet2DConfig config, NDManager manager) {
-        this.config = config;
-        this.manager = manager;
-        this.table = new ParameterTable();
+    private UNet2DModel(UNet2DConfig config) {
+        super(config);
         // Modules are created in PyTorch's registration order, so the table follows the state_dict's order.
         List<Integer> channels = config.blockOutChannels();
         int last = channels.size() - 1;
-        convIn = new Layers.Conv2d(table.scope("conv_in."), config.inChannels(), channels.get(0), 3, 1, 1);
-        timeEmbedding = new TimestepEmbedding(table.scope("time_embedding."), channels.get(0),
+        convIn = new Layers.Conv2d(scope("conv_in."), config.inChannels(), channels.get(0), 3, 1, 1);
+        timeEmbedding = new TimestepEmbedding(scope("time_embedding."), channels.get(0),
                 config.timeEmbedDim(), config.flipSinToCos(), config.freqShift());
         int out = channels.get(0);
         for (int i = 0; i < channels.size(); i++) {
             int in = out;
             out = channels.get(i);
             boolean attention = config.downBlockTypes().get(i) == UNet2DConfig.DownBlockType.ATTN_DOWN_BLOCK_2D;
-            downBlocks.add(new DownBlock2D(table.scope("down_blocks." + i + "."), config, attention, in, out,
+            downBlocks.add(new DownBlock2D(scope("down_blocks." + i + "."), config, attention, in, out,
                     i != last));
         }
         List<Integer> reversed = new ArrayList<>(channels);
-        java.util.Collections.reverse(reversed);
+        Collections.reverse(reversed);
         out = reversed.get(0);
         for (int i = 0; i < reversed.size(); i++) {
             int prevOut = out;
             out = reversed.get(i);
             int in = reversed.get(Math.min(i + 1, last));
             boolean attention = config.upBlockTypes().get(i) == UNet2DConfig.UpBlockType.ATTN_UP_BLOCK_2D;
-            upBlocks.add(new UpBlock2D(table.scope("up_blocks." + i + "."), config, attention, in, out, prevOut,
+            upBlocks.add(new UpBlock2D(scope("up_blocks." + i + "."), config, attention, in, out, prevOut,
                     i != last));
         }
-        midBlock = new UNetMidBlock2D(table.scope("mid_block."), config);
-        convNormOut = new Layers.GroupNorm(table.scope("conv_norm_out."), config.normNumGroups(), channels.get(0),
+        midBlock = new UNetMidBlock2D(scope("mid_block."), config);
+        convNormOut = new Layers.GroupNorm(scope("conv_norm_out."), config.normNumGroups(), channels.get(0),
                 config.normEps());
-        convOut = new Layers.Conv2d(table.scope("conv_out."), channels.get(0), config.outChannels(), 3, 1, 1);
+        convOut = new Layers.Conv2d(scope("conv_out."), channels.get(0), config.outChannels(), 3, 1, 1);
     }
 
     /** Loads {@code folder/config.json} and {@code folder/diffusion_pytorch_model.safetensors} on a new manager. */
     public static UNet2DModel fromPretrained(Path folder) {
-        return load(folder, NDManager.newBaseManager("PyTorch"));
+        return LOADER.fromPretrained(folder);
     }
 
     /** As {@link #fromPretrained(Path)}, with the weights on a sub-manager of {@code parent}. */
     public static UNet2DModel fromPretrained(Path folder, NDManager parent) {
-        return load(folder, parent.newSubManager());
-    }
-
-    private static UNet2DModel load(Path folder, NDManager manager) {
-        try {
-            UNet2DModel model = new UNet2DModel(UNet2DConfig.of(ConfigFile.read(folder.resolve(CONFIG_NAME))),
-                    manager);
-            Path weights = folder.resolve(WEIGHTS_NAME);
-            ModelWeights.bind(model.table, ModelWeights.readSafetensors(weights, manager), weights.toString());
-            return model;
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
+        return LOADER.fromPretrained(folder, parent);
     }
 
     /**
@@ -115,49 +96,16 @@ public final class UNet2DModel implements AutoCloseable {
      * exact, the outputs are meaningless. The weights live on a sub-manager of {@code parent}.
      */
     public static UNet2DModel withRandomWeights(UNet2DConfig config, Generator generator, NDManager parent) {
-        Objects.requireNonNull(generator, "generator");
-        NDManager manager = parent.newSubManager();
-        try {
-            UNet2DModel model = new UNet2DModel(config, manager);
-            ModelWeights.bind(model.table, ModelWeights.random(model.table.shapes(), generator, manager),
-                    "random weights");
-            return model;
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
+        return LOADER.withRandomWeights(config, generator, parent);
     }
 
     /**
      * Every parameter name and shape of the model {@code config} describes, in {@code state_dict} order; a
-     * checkpoint for that configuration must hold exactly these.
+     * checkpoint for that configuration must hold exactly these (35,746,307 parameters for
+     * {@code google/ddpm-cifar10-32}).
      */
     public static Map<String, Shape> parameterShapes(UNet2DConfig config) {
-        return new UNet2DModel(config, null).table.shapes();   // declares parameters only: no arrays, no manager
-    }
-
-    /**
-     * The weights by diffusers' parameter names, in {@code state_dict} order: the model's own arrays (do not close
-     * them); {@code SafeTensors.save(file, unet.stateDict(), metadata)} writes a checkpoint diffusers loads.
-     */
-    public Map<String, NDArray> stateDict() {
-        Map<String, NDArray> weights = new LinkedHashMap<>();
-        table.parameters().forEach((name, parameter) -> weights.put(name, parameter.array()));
-        return java.util.Collections.unmodifiableMap(weights);
-    }
-
-    /** This model's parameter names and shapes, in {@code state_dict} order. */
-    public Map<String, Shape> parameterShapes() {
-        return table.shapes();
-    }
-
-    /** The number of scalar parameters (35,746,307 for {@code google/ddpm-cifar10-32}). */
-    public long numParameters() {
-        return ModelWeights.count(table.shapes());
-    }
-
-    public UNet2DConfig config() {
-        return config;
+        return LOADER.parameterShapes(config);
     }
 
     /**
@@ -216,12 +164,6 @@ public final class UNet2DModel implements AutoCloseable {
             throw new IllegalArgumentException("UNet2DModel runs in float32, but the sample is "
                     + sample.getDataType());
         }
-    }
-
-    /** Frees the weights. */
-    @Override
-    public void close() {
-        manager.close();
     }
 
     @Override

@@ -53,10 +53,36 @@ public final class DefaultModel {
         }
     }
 
-    /** Copies the embedded model into a new temporary folder, deleted when the returned folder is closed. */
+    /**
+     * Copies the embedded model into a new temporary folder, deleted when the returned folder is closed, or when
+     * the JVM exits first (on SIGTERM or Ctrl-C a {@code finally} block does not run, but shutdown hooks do).
+     */
     public static Folder extract() {
+        Path dir;
         try {
-            Path dir = Files.createTempDirectory("reprodiff-default-model");
+            dir = Files.createTempDirectory("reprodiff-default-model");
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot create a temporary folder for the default model", e);
+        }
+        Thread cleanup = new Thread(() -> deleteRecursively(dir), "reprodiff-default-model-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        Folder folder = new Folder() {
+            @Override
+            public Path path() {
+                return dir;
+            }
+
+            @Override
+            public void close() {
+                deleteRecursively(dir);
+                try {
+                    Runtime.getRuntime().removeShutdownHook(cleanup);
+                } catch (IllegalStateException e) {
+                    // closed while the JVM shuts down: the hook deletes nothing more
+                }
+            }
+        };
+        try {
             for (String file : FILES) {
                 Path target = dir.resolve(file);
                 Files.createDirectories(target.getParent());
@@ -68,19 +94,13 @@ public final class DefaultModel {
                     Files.copy(in, target);
                 }
             }
-            return new Folder() {
-                @Override
-                public Path path() {
-                    return dir;
-                }
-
-                @Override
-                public void close() {
-                    deleteRecursively(dir);
-                }
-            };
+            return folder;
         } catch (IOException e) {
-            throw new UncheckedIOException("Cannot extract the default model to a temporary folder", e);
+            folder.close();
+            throw new UncheckedIOException("Cannot extract the default model to " + dir, e);
+        } catch (RuntimeException e) {
+            folder.close();
+            throw e;
         }
     }
 

@@ -10,12 +10,17 @@ import dev.reprodiff.schedulers.EulerDiscreteScheduler;
 import dev.reprodiff.schedulers.PNDMScheduler;
 import dev.reprodiff.schedulers.Scheduler;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /** Creates the scheduler a config's {@code _class_name} names, as diffusers looks the class up by that name. */
 public final class Schedulers {
+
+    /** A scheduler's configuration file in a model folder's {@code scheduler/}. */
+    public static final String CONFIG_NAME = "scheduler_config.json";
 
     private static final Map<String, Function<ConfigFile, Scheduler>> BY_NAME = new LinkedHashMap<>();
 
@@ -29,6 +34,11 @@ public final class Schedulers {
     }
 
     private Schedulers() {
+    }
+
+    /** The scheduler classes reprodiff implements, by diffusers' names. */
+    public static Set<String> names() {
+        return Collections.unmodifiableSet(BY_NAME.keySet());
     }
 
     /** The scheduler {@code config} names, built from it. */

@@ -1,5 +1,6 @@
 package dev.reprodiff.pipelines;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -7,13 +8,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.reprodiff.engine.PyTorchEngine;
 import dev.reprodiff.io.ConfigException;
 import dev.reprodiff.io.ModelIndex;
 import dev.reprodiff.models.AutoencoderKL;
 import dev.reprodiff.models.CLIPTextModel;
 import dev.reprodiff.models.UNet2DConditionModel;
-import dev.reprodiff.random.Generator;
-import dev.reprodiff.random.RandomTensors;
+import dev.reprodiff.random.Noise;
 import dev.reprodiff.schedulers.Scheduler;
 import dev.reprodiff.schedulers.StepOptions;
 import dev.reprodiff.text.CLIPTokenizer;
@@ -46,7 +47,7 @@ import java.util.Objects;
  * {@code u + g (c - u)} with guidance), then {@code vae.decode(latents / scaling_factor)} and
  * {@code (x / 2 + 0.5).clamp(0, 1)}. The safety checker and feature extractor a folder may list are not loaded
  * (as diffusers with {@code safety_checker=None}). The pipeline owns its models, each on its own manager, and frees
- * them in {@link #close()}. Calls are sequential: the scheduler holds the state of the run in progress.
+ * them in {@link #close()}. Calls may run concurrently: each steps its own copy of the configured scheduler.
  */
 public final class StableDiffusionPipeline extends DiffusionPipeline {
 
@@ -63,16 +64,17 @@ public final class StableDiffusionPipeline extends DiffusionPipeline {
      */
     public StableDiffusionPipeline(CLIPTokenizer tokenizer, CLIPTextModel textEncoder, UNet2DConditionModel unet,
                                    AutoencoderKL vae, Scheduler scheduler) {
-        this(tokenizer, textEncoder, unet, vae, scheduler, NDManager.newBaseManager("PyTorch"));
+        this(tokenizer, textEncoder, unet, vae, scheduler, PyTorchEngine.newManager());
     }
 
     private StableDiffusionPipeline(CLIPTokenizer tokenizer, CLIPTextModel textEncoder, UNet2DConditionModel unet,
                                     AutoencoderKL vae, Scheduler scheduler, NDManager manager) {
-        super(scheduler, manager);
+        super(scheduler, manager, Objects.requireNonNull(textEncoder, "textEncoder"),
+                Objects.requireNonNull(unet, "unet"), Objects.requireNonNull(vae, "vae"));
         this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
-        this.textEncoder = Objects.requireNonNull(textEncoder, "textEncoder");
-        this.unet = Objects.requireNonNull(unet, "unet");
-        this.vae = Objects.requireNonNull(vae, "vae");
+        this.textEncoder = textEncoder;
+        this.unet = unet;
+        this.vae = vae;
         int hidden = textEncoder.config().hiddenSize();
         int crossDim = unet.config().crossAttentionDimension();
         if (hidden != crossDim) {
@@ -95,35 +97,26 @@ public final class StableDiffusionPipeline extends DiffusionPipeline {
      * @throws dev.reprodiff.models.WeightsException if a model's weights do not fit its config
      */
     public static StableDiffusionPipeline fromPretrained(Path folder) {
-        return load(ModelIndex.read(folder));
+        return fromPretrained(folder, Components.defaultDevice());
     }
 
-    static StableDiffusionPipeline load(ModelIndex index) {
-        requireComponent(index, "tokenizer", "CLIPTokenizer");
-        requireComponent(index, "text_encoder", "CLIPTextModel");
-        requireComponent(index, "unet", "UNet2DConditionModel");
-        requireComponent(index, "vae", "AutoencoderKL");
+    /** As {@link #fromPretrained(Path)}, with the models on {@code device}; noise is still drawn on the CPU. */
+    public static StableDiffusionPipeline fromPretrained(Path folder, Device device) {
+        return load(ModelIndex.read(folder), device);
+    }
+
+    static StableDiffusionPipeline load(ModelIndex index, Device device) {
+        Components.require(index, "tokenizer", "CLIPTokenizer");
+        Components.require(index, "text_encoder", "CLIPTextModel");
+        Components.require(index, "unet", "UNet2DConditionModel");
+        Components.require(index, "vae", "AutoencoderKL");
         Path folder = index.folder();
-        Scheduler scheduler = Schedulers.fromConfig(index.componentConfig("scheduler"));
+        Scheduler scheduler = Components.scheduler(index);
         CLIPTokenizer tokenizer = CLIPTokenizer.fromPretrained(folder.resolve("tokenizer"));
-        NDManager manager = NDManager.newBaseManager("PyTorch");
-        try {
-            CLIPTextModel textEncoder = CLIPTextModel.fromPretrained(folder.resolve("text_encoder"), manager);
-            UNet2DConditionModel unet = UNet2DConditionModel.fromPretrained(folder.resolve("unet"), manager);
-            AutoencoderKL vae = AutoencoderKL.fromPretrained(folder.resolve("vae"), manager);
-            return new StableDiffusionPipeline(tokenizer, textEncoder, unet, vae, scheduler, manager);
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
-    }
-
-    private static void requireComponent(ModelIndex index, String name, String className) {
-        String found = index.component(name).className();
-        if (!found.equals(className)) {
-            throw ConfigException.unsupported(index.folder().resolve("model_index.json").toString(), name, found,
-                    List.of(className));
-        }
+        return Components.onNewManager(device, manager -> new StableDiffusionPipeline(tokenizer,
+                CLIPTextModel.fromPretrained(folder.resolve("text_encoder"), manager),
+                UNet2DConditionModel.fromPretrained(folder.resolve("unet"), manager),
+                AutoencoderKL.fromPretrained(folder.resolve("vae"), manager), scheduler, manager));
     }
 
     /** diffusers' defaults for {@code StableDiffusionPipeline.__call__}: guidance 7.5, 50 steps, PIL output. */
@@ -140,7 +133,7 @@ public final class StableDiffusionPipeline extends DiffusionPipeline {
     }
 
     /** The text-conditioned UNet (diffusers' {@code pipe.unet}). */
-    public UNet2DConditionModel conditionalUnet() {
+    public UNet2DConditionModel unet() {
         return unet;
     }
 
@@ -159,69 +152,44 @@ public final class StableDiffusionPipeline extends DiffusionPipeline {
         return this;
     }
 
-    @Override
-    int defaultNumInferenceSteps() {
-        return StableDiffusionOptions.DEFAULT_NUM_INFERENCE_STEPS;
-    }
-
-    /**
-     * Not for Stable Diffusion, which needs a prompt.
-     *
-     * @throws IllegalArgumentException always: call {@link #call(StableDiffusionOptions)}
-     */
-    @Override
-    public ImagePipelineOutput call(ImagePipelineOptions options) {
-        throw new IllegalArgumentException("StableDiffusionPipeline needs a prompt: call(StableDiffusionPipeline"
-                + ".options().prompt(\"...\")...) rather than call(ImagePipelineOptions)");
-    }
-
     /**
      * Generates images from text, as diffusers' {@code StableDiffusionPipeline.__call__}.
      *
      * @throws IllegalArgumentException for no prompt, a height or width that is not a multiple of 8, a negative
-     *         prompt list or generator list whose length does not match, latents of the wrong shape, or a count
-     *         below 1
+     *         prompt list or generator list whose length does not match, or latents of the wrong shape
+     * @throws NonFiniteLatentsException if a step produces NaN or infinite values
      */
     @SuppressWarnings("try")
     public ImagePipelineOutput call(StableDiffusionOptions options) {
         // 1. check inputs
         int height = options.height() != null ? options.height() : unet.config().sampleHeight() * vaeScaleFactor();
         int width = options.width() != null ? options.width() : unet.config().sampleWidth() * vaeScaleFactor();
-        int steps = options.numInferenceSteps() != null ? options.numInferenceSteps() : defaultNumInferenceSteps();
-        List<String> prompts = validate(options, height, width, steps);
+        int steps = options.numInferenceSteps() != null ? options.numInferenceSteps()
+                : StableDiffusionOptions.DEFAULT_NUM_INFERENCE_STEPS;
+        List<String> prompts = validate(options, height, width);
         int images = prompts.size() * options.numImagesPerPrompt();
         Shape shape = new Shape(images, unet.config().inChannels(), height / vaeScaleFactor(),
                 width / vaeScaleFactor());
-        if (options.generators() != null && options.generators().size() != images) {
-            throw new IllegalArgumentException("You have passed a list of " + options.generators().size()
-                    + " generators, but requested an effective batch size of " + images + " (" + prompts.size()
-                    + " prompts x " + options.numImagesPerPrompt() + " images per prompt). Make sure the batch size"
-                    + " matches the length of the generators, or pass a single generator.");
-        }
         if (options.latents() != null && !options.latents().getShape().equals(shape)) {
             throw new IllegalArgumentException("Unexpected latents shape " + options.latents().getShape()
                     + ", expected " + shape + " for " + images + " images of " + height + "x" + width);
         }
-        Generator generator = options.generator();
-        if (generator == null && options.generators() == null) {
-            generator = new Generator();
-            generator.seed();   // no generator: fresh randomness, as diffusers' global RNG
-        }
-        StepOptions stepOptions = (options.generators() != null
-                ? StepOptions.defaults().withGenerators(options.generators())
-                : StepOptions.defaults().withGenerator(generator)).withEta(options.eta());
+        Noise.Seeded noise = options.noise().forBatch(shape);    // decided once: the latents and every step share it
+        StepOptions stepOptions = StepOptions.defaults().withNoise(noise).withEta(options.eta());
         boolean guidance = options.doClassifierFreeGuidance();
-        Scheduler scheduler = scheduler();
-        NDManager results = (options.manager() != null ? options.manager() : manager()).newSubManager();
+        NDManager results = resultsManager(options.manager());
         try (NDManager work = manager().newSubManager()) {
             // 2. encode the prompts (negative first with guidance)
             NDArray promptEmbeds = encodePrompt(prompts, options.numImagesPerPrompt(), guidance,
                     options.negativePrompts(), work);
-            // 3. timesteps
-            scheduler.setTimesteps(steps);
+            // 3. timesteps, on this call's own run of the scheduler
+            Scheduler scheduler = startRun(steps);
             double[] timesteps = scheduler.timesteps();
             // 4. latents
-            NDArray latents = prepareLatents(shape, options, generator, work);
+            NDArray latents = prepareLatents(shape, options, noise, scheduler.initNoiseSigma(), work);
+            if (options.callback() != null) {
+                options.callback().onStart(timesteps.clone());
+            }
             // 5. denoising loop
             for (int i = 0; i < timesteps.length; i++) {
                 double t = timesteps[i];
@@ -236,6 +204,7 @@ public final class StableDiffusionPipeline extends DiffusionPipeline {
                         noisePred = uncond.add(halves.get(1).sub(uncond).mul(options.guidanceScale()));
                     }
                     latents = scheduler.step(noisePred, t, latents, stepOptions).prevSample(); // 3. x_t -> x_t-1
+                    requireFinite(latents, i, timesteps);
                     NDScope.unregister(latents);                              // only x_t-1 survives
                 }
                 if (options.callback() != null) {
@@ -245,10 +214,10 @@ public final class StableDiffusionPipeline extends DiffusionPipeline {
             // 6. decode
             latents.attach(results);
             if (options.outputType() == OutputType.LATENT) {
-                return new ImagePipelineOutput(OutputType.LATENT, latents, null, latents, results);
+                return new ImagePipelineOutput(OutputType.LATENT, latents, null, latents, results, noise.seeds());
             }
             NDArray decoded = decode(latents);
-            return imagesOutput(options.outputType(), decoded, latents, results);
+            return imagesOutput(options.outputType(), decoded, latents, results, noise);
         } catch (RuntimeException | Error e) {
             results.close();
             throw e;
@@ -260,24 +229,26 @@ public final class StableDiffusionPipeline extends DiffusionPipeline {
     private NDArray decode(NDArray latents) {
         NDArray images;
         try (NDScope scope = new NDScope()) {
-            images = postprocess(vae.decode(latents.div(vae.scalingFactor())));
+            NDArray decoded = vae.decode(latents.div(vae.scalingFactor()));
+            if (!allFinite(decoded)) {
+                throw NonFiniteLatentsException.afterDecoding(getClass().getSimpleName(), decoded);
+            }
+            images = postprocess(decoded);
             NDScope.unregister(images);
         }
         return images;
     }
 
-    private NDArray prepareLatents(Shape shape, StableDiffusionOptions options, Generator generator,
+    /** diffusers' {@code prepare_latents}: the caller's latents (a copy) or drawn ones, times {@code sigma}. */
+    private NDArray prepareLatents(Shape shape, StableDiffusionOptions options, Noise.Seeded noise, double sigma,
                                    NDManager work) {
         NDArray latents;
         if (options.latents() != null) {
-            latents = options.latents().toType(DataType.FLOAT32, true);   // a copy: the caller keeps theirs
-            latents.attach(work);
-        } else if (options.generators() != null) {
-            latents = RandomTensors.randnTensor(shape, options.generators(), DataType.FLOAT32, work);
+            latents = options.latents().toDevice(work.getDevice(), false).toType(DataType.FLOAT32, true);
+            latents.attach(work);                                          // a copy: the caller keeps theirs
         } else {
-            latents = RandomTensors.randnTensor(shape, generator, DataType.FLOAT32, work);
+            latents = noise.randn(shape, DataType.FLOAT32, work);
         }
-        double sigma = scheduler().initNoiseSigma();
         if (sigma != 1.0) {
             NDArray scaled = latents.mul((float) sigma);   // torch multiplies by the float32 sigma
             latents.close();
@@ -329,7 +300,7 @@ public final class StableDiffusionPipeline extends DiffusionPipeline {
         return negativePrompts;
     }
 
-    private static List<String> validate(StableDiffusionOptions options, int height, int width, int steps) {
+    private static List<String> validate(StableDiffusionOptions options, int height, int width) {
         List<String> prompts = options.prompts();
         if (prompts == null || prompts.isEmpty()) {
             throw new IllegalArgumentException("StableDiffusionPipeline needs at least one prompt: options().prompt("
@@ -347,13 +318,6 @@ public final class StableDiffusionPipeline extends DiffusionPipeline {
             throw new IllegalArgumentException("`height` and `width` must be positive, but are " + height + " and "
                     + width);
         }
-        if (options.numImagesPerPrompt() < 1) {
-            throw new IllegalArgumentException("numImagesPerPrompt must be at least 1, but got "
-                    + options.numImagesPerPrompt());
-        }
-        if (steps < 1) {
-            throw new IllegalArgumentException("numInferenceSteps must be at least 1, but got " + steps);
-        }
         List<String> negative = options.negativePrompts();
         if (negative != null && negative.size() != 1 && negative.size() != prompts.size()) {
             throw new IllegalArgumentException("`negative_prompt` has " + negative.size() + " prompts, but `prompt`"
@@ -363,15 +327,4 @@ public final class StableDiffusionPipeline extends DiffusionPipeline {
         return checked;
     }
 
-    /** Frees the text encoder, UNet and VAE weights (and the scheduler, where it holds native memory). */
-    @Override
-    public void close() {
-        try {
-            textEncoder.close();
-            unet.close();
-            vae.close();
-        } finally {
-            super.close();
-        }
-    }
 }

@@ -10,6 +10,13 @@ import ai.djl.ndarray.NDArray;
 public interface StepCallback {
 
     /**
+     * Called once when the call has set its timesteps, before the first step: the timesteps its steps will visit
+     * (a progress bar's total is their number). Does nothing unless overridden.
+     */
+    default void onStart(double[] timesteps) {
+    }
+
+    /**
      * @param stepIndex 0 for the first step
      * @param timestep the step's timestep t
      * @param latents the sample after the step

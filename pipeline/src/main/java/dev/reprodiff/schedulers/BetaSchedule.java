@@ -10,6 +10,6 @@ public enum BetaSchedule {
 
     /** The spelling in {@code scheduler_config.json}. */
     public String configValue() {
-        return Schedules.configValue(this);
+        return ConfigValues.configValue(this);
     }
 }

@@ -19,18 +19,18 @@ public final class DDIMScheduler implements Scheduler {
 
     /** A scheduler with the given settings. */
     public DDIMScheduler(DDIMSchedulerConfig settings) {
-        this(Schedules.toConfigFile("DDIMScheduler", settings), settings);
+        this(ConfigValues.toConfigFile("DDIMScheduler", settings), settings);
     }
 
     private DDIMScheduler(ConfigFile config, DDIMSchedulerConfig settings) {
         this.config = config;
         this.settings = settings;
-        float[] betas = Schedules.betas(settings.betaSchedule(), settings.numTrainTimesteps(), settings.betaStart(),
-                settings.betaEnd(), settings.trainedBetas());
+        float[] betas = TrainingSchedule.betas(config, settings.betaSchedule(), settings.numTrainTimesteps(),
+                settings.betaStart(), settings.betaEnd(), settings.trainedBetas());
         if (settings.rescaleBetasZeroSnr()) {
-            betas = Schedules.rescaleZeroTerminalSnr(betas);
+            betas = TrainingSchedule.rescaleZeroTerminalSnr(betas);
         }
-        this.alphasCumprod = Schedules.alphasCumprod(betas);
+        this.alphasCumprod = TrainingSchedule.alphasCumprod(betas);
         // The last step has no previous alpha product: 1, or alphas_cumprod[0] as Stable Diffusion trains it.
         this.finalAlphaCumprod = settings.setAlphaToOne() ? 1.0f : alphasCumprod[0];
     }
@@ -38,6 +38,12 @@ public final class DDIMScheduler implements Scheduler {
     /** A scheduler built from a {@code scheduler_config.json}, possibly another scheduler's; unknown keys are kept. */
     public static DDIMScheduler fromConfig(ConfigFile config) {
         return new DDIMScheduler(config, config.bind(DDIMSchedulerConfig.class));
+    }
+
+    /** A scheduler of this configuration without this one's run state: what each pipeline call steps. */
+    @Override
+    public DDIMScheduler copy() {
+        return new DDIMScheduler(config, settings);
     }
 
     @Override
@@ -66,9 +72,9 @@ public final class DDIMScheduler implements Scheduler {
 
     @Override
     public void setTimesteps(int numInferenceSteps) {
-        Schedules.requireInferenceSteps(numInferenceSteps, numTrainTimesteps());
+        Timesteps.requireInferenceSteps(numInferenceSteps, numTrainTimesteps());
         this.numInferenceSteps = numInferenceSteps;
-        this.timesteps = Schedules.toDoubles(Schedules.integerTimesteps(settings.timestepSpacing(),
+        this.timesteps = Numpy.toDoubles(Timesteps.integerTimesteps(settings.timestepSpacing(),
                 numTrainTimesteps(), numInferenceSteps, settings.stepsOffset()));
     }
 
@@ -102,10 +108,9 @@ public final class DDIMScheduler implements Scheduler {
      */
     @Override
     public SchedulerOutput step(NDArray modelOutput, double timestep, NDArray sample, StepOptions options) {
-        Schedules.requireTimestepsSet(numInferenceSteps);
-        Schedules.requireSameShape(modelOutput, sample);
-        Schedules.requireGeneratorsMatchBatch(options, sample.getShape());
-        int t = Schedules.requireScheduled(timesteps, timestep);
+        Timesteps.requireTimestepsSet(numInferenceSteps);
+        Samples.requireSameShape(modelOutput, sample);
+        int t = Timesteps.requireScheduled(timesteps, timestep);
         // 1. The previous timestep t - T / n (leading spacing; diffusers uses this ratio for every spacing).
         int prevTimestep = t - numTrainTimesteps() / numInferenceSteps;
 
@@ -137,7 +142,7 @@ public final class DDIMScheduler implements Scheduler {
 
         // 4. Threshold or clip the predicted x_0.
         if (settings.thresholding()) {
-            predOriginalSample = Schedules.threshold(predOriginalSample, settings.dynamicThresholdingRatio(),
+            predOriginalSample = Samples.threshold(predOriginalSample, settings.dynamicThresholdingRatio(),
                     settings.sampleMaxValue());
         } else if (settings.clipSample()) {
             float range = settings.clipSampleRange().floatValue();
@@ -161,7 +166,7 @@ public final class DDIMScheduler implements Scheduler {
 
         // 8. Add sigma_t z, z ~ N(0, I), when eta > 0.
         if (options.eta() > 0) {
-            NDArray varianceNoise = Schedules.randn(modelOutput.getShape(), options, modelOutput.getManager());
+            NDArray varianceNoise = options.randn(modelOutput.getShape(), modelOutput.getManager());
             prevSample = prevSample.add(varianceNoise.mul(stdDevT));
         }
         return new SchedulerOutput(prevSample, predOriginalSample);
@@ -169,7 +174,7 @@ public final class DDIMScheduler implements Scheduler {
 
     @Override
     public NDArray addNoise(NDArray original, NDArray noise, double[] timesteps) {
-        return Schedules.addNoise(alphasCumprod, original, noise, timesteps);
+        return Samples.addNoise(alphasCumprod, original, noise, timesteps);
     }
 
     @Override

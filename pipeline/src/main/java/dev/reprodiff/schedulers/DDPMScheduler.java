@@ -18,23 +18,29 @@ public final class DDPMScheduler implements Scheduler {
 
     /** A scheduler with the given settings. */
     public DDPMScheduler(DDPMSchedulerConfig settings) {
-        this(Schedules.toConfigFile("DDPMScheduler", settings), settings);
+        this(ConfigValues.toConfigFile("DDPMScheduler", settings), settings);
     }
 
     private DDPMScheduler(ConfigFile config, DDPMSchedulerConfig settings) {
         this.config = config;
         this.settings = settings;
-        float[] betas = Schedules.betas(settings.betaSchedule(), settings.numTrainTimesteps(), settings.betaStart(),
-                settings.betaEnd(), settings.trainedBetas());
+        float[] betas = TrainingSchedule.betas(config, settings.betaSchedule(), settings.numTrainTimesteps(),
+                settings.betaStart(), settings.betaEnd(), settings.trainedBetas());
         if (settings.rescaleBetasZeroSnr()) {
-            betas = Schedules.rescaleZeroTerminalSnr(betas);
+            betas = TrainingSchedule.rescaleZeroTerminalSnr(betas);
         }
-        this.alphasCumprod = Schedules.alphasCumprod(betas);
+        this.alphasCumprod = TrainingSchedule.alphasCumprod(betas);
     }
 
     /** A scheduler built from a {@code scheduler_config.json}, possibly another scheduler's; unknown keys are kept. */
     public static DDPMScheduler fromConfig(ConfigFile config) {
         return new DDPMScheduler(config, config.bind(DDPMSchedulerConfig.class));
+    }
+
+    /** A scheduler of this configuration without this one's run state: what each pipeline call steps. */
+    @Override
+    public DDPMScheduler copy() {
+        return new DDPMScheduler(config, settings);
     }
 
     @Override
@@ -63,9 +69,9 @@ public final class DDPMScheduler implements Scheduler {
 
     @Override
     public void setTimesteps(int numInferenceSteps) {
-        Schedules.requireInferenceSteps(numInferenceSteps, numTrainTimesteps());
+        Timesteps.requireInferenceSteps(numInferenceSteps, numTrainTimesteps());
         this.numInferenceSteps = numInferenceSteps;
-        this.timesteps = Schedules.toDoubles(Schedules.integerTimesteps(settings.timestepSpacing(),
+        this.timesteps = Numpy.toDoubles(Timesteps.integerTimesteps(settings.timestepSpacing(),
                 numTrainTimesteps(), numInferenceSteps, settings.stepsOffset()));
     }
 
@@ -101,10 +107,9 @@ public final class DDPMScheduler implements Scheduler {
      */
     @Override
     public SchedulerOutput step(NDArray modelOutput, double timestep, NDArray sample, StepOptions options) {
-        Schedules.requireTimestepsSet(numInferenceSteps);
-        Schedules.requireSameShape(modelOutput, sample);
-        Schedules.requireGeneratorsMatchBatch(options, sample.getShape());
-        int t = Schedules.requireScheduled(timesteps, timestep);
+        Timesteps.requireTimestepsSet(numInferenceSteps);
+        Samples.requireSameShape(modelOutput, sample);
+        int t = Timesteps.requireScheduled(timesteps, timestep);
         int prevT = t - numTrainTimesteps() / numInferenceSteps;
 
         // 1. alphas and betas (float32, as diffusers' 0-dim tensors).
@@ -126,7 +131,7 @@ public final class DDPMScheduler implements Scheduler {
 
         // 3. Threshold or clip the predicted x_0.
         if (settings.thresholding()) {
-            predOriginalSample = Schedules.threshold(predOriginalSample, settings.dynamicThresholdingRatio(),
+            predOriginalSample = Samples.threshold(predOriginalSample, settings.dynamicThresholdingRatio(),
                     settings.sampleMaxValue());
         } else if (settings.clipSample()) {
             float range = settings.clipSampleRange().floatValue();
@@ -143,7 +148,7 @@ public final class DDPMScheduler implements Scheduler {
 
         // 6. Add sigma_t z, z ~ N(0, I), except at t = 0.
         if (t > 0) {
-            NDArray varianceNoise = Schedules.randn(modelOutput.getShape(), options, modelOutput.getManager());
+            NDArray varianceNoise = options.randn(modelOutput.getShape(), modelOutput.getManager());
             // beta_tilde_t = (1 - alpha_bar_{t-1}) / (1 - alpha_bar_t) beta_t, eq. (7), clamped for the logarithm.
             float variance = Math.max((1 - alphaProdTPrev) / (1 - alphaProdT) * currentBetaT, 1e-20f);
             float noiseScale = switch (settings.varianceType()) {
@@ -159,7 +164,7 @@ public final class DDPMScheduler implements Scheduler {
 
     @Override
     public NDArray addNoise(NDArray original, NDArray noise, double[] timesteps) {
-        return Schedules.addNoise(alphasCumprod, original, noise, timesteps);
+        return Samples.addNoise(alphasCumprod, original, noise, timesteps);
     }
 
     @Override

@@ -38,19 +38,19 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
 
     /** A scheduler with the given settings. */
     public DPMSolverMultistepScheduler(DPMSolverMultistepSchedulerConfig settings) {
-        this(Schedules.toConfigFile("DPMSolverMultistepScheduler", settings), settings);
+        this(ConfigValues.toConfigFile("DPMSolverMultistepScheduler", settings), settings);
     }
 
     private DPMSolverMultistepScheduler(ConfigFile config, DPMSolverMultistepSchedulerConfig settings) {
         validate(config, settings);
         this.config = config;
         this.settings = settings;
-        float[] betas = Schedules.betas(settings.betaSchedule(), settings.numTrainTimesteps(), settings.betaStart(),
-                settings.betaEnd(), settings.trainedBetas());
+        float[] betas = TrainingSchedule.betas(config, settings.betaSchedule(), settings.numTrainTimesteps(),
+                settings.betaStart(), settings.betaEnd(), settings.trainedBetas());
         if (settings.rescaleBetasZeroSnr()) {
-            betas = Schedules.rescaleZeroTerminalSnr(betas);
+            betas = TrainingSchedule.rescaleZeroTerminalSnr(betas);
         }
-        this.alphasCumprod = Schedules.alphasCumprod(betas);
+        this.alphasCumprod = TrainingSchedule.alphasCumprod(betas);
         if (settings.rescaleBetasZeroSnr()) {
             // A zero terminal alpha would make sigma infinite: diffusers keeps it just above zero.
             alphasCumprod[alphasCumprod.length - 1] = 0x1p-24f;
@@ -61,8 +61,8 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
             float sigma = (float) Math.sqrt(1 - alphasCumprod[i]);
             lambdaT[i] = (float) Math.log(alpha) - (float) Math.log(sigma);
         }
-        this.trainingSigmas = Schedules.sigmas(alphasCumprod);
-        this.logSigmas = Schedules.log(trainingSigmas);
+        this.trainingSigmas = TrainingSchedule.sigmas(alphasCumprod);
+        this.logSigmas = TrainingSchedule.log(trainingSigmas);
         resetHistory();
     }
 
@@ -84,6 +84,12 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
     /** A scheduler built from a {@code scheduler_config.json}, possibly another scheduler's; unknown keys are kept. */
     public static DPMSolverMultistepScheduler fromConfig(ConfigFile config) {
         return new DPMSolverMultistepScheduler(config, config.bind(DPMSolverMultistepSchedulerConfig.class));
+    }
+
+    /** A scheduler of this configuration without this one's run state: what each pipeline call steps. */
+    @Override
+    public DPMSolverMultistepScheduler copy() {
+        return new DPMSolverMultistepScheduler(config, settings);
     }
 
     @Override
@@ -112,17 +118,17 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
 
     @Override
     public void setTimesteps(int numInferenceSteps) {
-        Schedules.requireInferenceSteps(numInferenceSteps, numTrainTimesteps());
+        Timesteps.requireInferenceSteps(numInferenceSteps, numTrainTimesteps());
         int lastTimestep = numTrainTimesteps() - clippedIndex();
         long[] steps = spacedTimesteps(lastTimestep, numInferenceSteps);
         double[] levels;
         if (settings.useKarrasSigmas()) {
-            levels = Schedules.karrasSigmas(trainingSigmas[0], trainingSigmas[trainingSigmas.length - 1],
+            levels = Timesteps.karrasSigmas(trainingSigmas[0], trainingSigmas[trainingSigmas.length - 1],
                     numInferenceSteps);
             steps = roundedTimesteps(levels);
         } else if (settings.useLuLambdas()) {
             // Uniform in log-sigma between the schedule's ends (diffusers' _convert_to_lu with rho = 1).
-            double[] ramp = Schedules.numpyLinspace(0, 1, numInferenceSteps);
+            double[] ramp = Numpy.linspace(0, 1, numInferenceSteps);
             double lambdaMin = logSigmas[0];
             double lambdaMax = logSigmas[logSigmas.length - 1];
             levels = new double[numInferenceSteps];
@@ -131,7 +137,7 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
             }
             steps = roundedTimesteps(levels);
         } else {
-            levels = Schedules.interp(Schedules.toDoubles(steps), trainingSigmas);
+            levels = Numpy.interp(Numpy.toDoubles(steps), trainingSigmas);
         }
         float[] withFinal = new float[levels.length + 1];
         for (int i = 0; i < levels.length; i++) {
@@ -157,7 +163,7 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
     private long[] spacedTimesteps(int lastTimestep, int n) {
         return switch (settings.timestepSpacing()) {
             case LINSPACE -> {
-                double[] points = Schedules.numpyLinspace(0, lastTimestep - 1, n + 1);
+                double[] points = Numpy.linspace(0, lastTimestep - 1, n + 1);
                 long[] out = new long[n];
                 for (int i = 0; i < n; i++) {
                     out[i] = (long) Math.rint(points[n - i]);
@@ -173,7 +179,7 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
                 yield out;
             }
             case TRAILING -> {
-                double[] points = Schedules.numpyArange(lastTimestep, 0, -((double) numTrainTimesteps() / n));
+                double[] points = Numpy.arange(lastTimestep, 0, -((double) numTrainTimesteps() / n));
                 long[] out = new long[points.length];
                 for (int i = 0; i < points.length; i++) {
                     out[i] = (long) Math.rint(points[i]) - 1;
@@ -186,19 +192,19 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
     private long[] roundedTimesteps(double[] levels) {
         long[] steps = new long[levels.length];
         for (int i = 0; i < levels.length; i++) {
-            steps[i] = (long) Math.rint(Schedules.sigmaToT(levels[i], logSigmas));
+            steps[i] = (long) Math.rint(Timesteps.sigmaToT(levels[i], logSigmas));
         }
         return steps;
     }
 
     @Override
     public double[] timesteps() {
-        return Schedules.toDoubles(timesteps);
+        return Numpy.toDoubles(timesteps);
     }
 
     /** The noise level of each inference step, and 0 (or sigma_min) after the last; float32 values. */
     public double[] sigmas() {
-        return Schedules.toDoubles(sigmas);
+        return Numpy.toDoubles(sigmas);
     }
 
     @Override
@@ -227,17 +233,14 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
      */
     @Override
     public SchedulerOutput step(NDArray modelOutput, double timestep, NDArray sample, StepOptions options) {
-        Schedules.requireTimestepsSet(numInferenceSteps);
-        Schedules.requireSameShape(modelOutput, sample);
+        Timesteps.requireTimestepsSet(numInferenceSteps);
+        Samples.requireSameShape(modelOutput, sample);
         boolean sde = settings.algorithmType() == AlgorithmType.SDE_DPMSOLVER_PLUS_PLUS;
-        if (sde) {
-            Schedules.requireGeneratorsMatchBatch(options, sample.getShape());
-        }
-        int index = Schedules.indexOf(timesteps(), timestep);
+        int index = Timesteps.indexOf(timesteps(), timestep);
         if (stepIndex < 0) {
             stepIndex = index;
         } else if (stepIndex >= timesteps.length) {
-            throw new IllegalStateException(Schedules.allStepsTaken(timesteps.length));
+            throw new IllegalStateException(Timesteps.allStepsTaken(timesteps.length));
         }
         int order = settings.solverOrder();
         int last = timesteps.length - 1;
@@ -250,11 +253,11 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
 
         // 2. The data prediction x_theta(x_t, t) (eq. 2 of the paper), kept for the next steps.
         NDArray x0 = convertModelOutput(modelOutput, sample);
-        Schedules.release(modelOutputs.remove(0));
-        modelOutputs.add(Schedules.keep(x0));
+        Samples.release(modelOutputs.remove(0));
+        modelOutputs.add(Samples.keep(x0));
 
         // 3. The SDE variant's fresh noise.
-        NDArray noise = sde ? Schedules.randn(modelOutput.getShape(), options, modelOutput.getManager()) : null;
+        NDArray noise = sde ? options.randn(modelOutput.getShape(), modelOutput.getManager()) : null;
 
         // 4. The update of the highest order the history allows.
         NDArray prevSample;
@@ -283,7 +286,7 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
             case V_PREDICTION -> sample.mul(alphaT).sub(modelOutput.mul(sigmaT));
         };
         if (settings.thresholding()) {
-            x0 = Schedules.threshold(x0, settings.dynamicThresholdingRatio(), settings.sampleMaxValue());
+            x0 = Samples.threshold(x0, settings.dynamicThresholdingRatio(), settings.sampleMaxValue());
         }
         return x0;
     }
@@ -394,17 +397,17 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
     /** x = alpha_t x_0 + sigma_t noise at the sigma of each given inference timestep. */
     @Override
     public NDArray addNoise(NDArray original, NDArray noise, double[] timesteps) {
-        Schedules.requireSameShape(noise, original, "noise");
+        Samples.requireSameShape(noise, original, "noise");
         double[] schedule = timesteps();
         float[] signal = new float[timesteps.length];
         float[] noiseLevel = new float[timesteps.length];
         for (int i = 0; i < timesteps.length; i++) {
-            float sigma = sigmas[Schedules.indexOf(schedule, timesteps[i])];
+            float sigma = sigmas[Timesteps.indexOf(schedule, timesteps[i])];
             signal[i] = alphaOf(sigma);
             noiseLevel[i] = sigma * signal[i];
         }
-        return original.mul(Schedules.perItem(original, signal))
-                .add(noise.mul(Schedules.perItem(original, noiseLevel)));
+        return original.mul(Samples.perItem(original, signal))
+                .add(noise.mul(Samples.perItem(original, noiseLevel)));
     }
 
     @Override
@@ -413,7 +416,7 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
     }
 
     private void resetHistory() {
-        modelOutputs.forEach(Schedules::release);
+        modelOutputs.forEach(Samples::release);
         modelOutputs.clear();
         for (int i = 0; i < settings.solverOrder(); i++) {
             modelOutputs.add(null);

@@ -24,31 +24,37 @@ public final class EulerAncestralDiscreteScheduler implements Scheduler {
 
     /** A scheduler with the given settings. */
     public EulerAncestralDiscreteScheduler(EulerAncestralDiscreteSchedulerConfig settings) {
-        this(Schedules.toConfigFile("EulerAncestralDiscreteScheduler", settings), settings);
+        this(ConfigValues.toConfigFile("EulerAncestralDiscreteScheduler", settings), settings);
     }
 
     private EulerAncestralDiscreteScheduler(ConfigFile config, EulerAncestralDiscreteSchedulerConfig settings) {
         // diffusers raises "prediction_type not implemented yet: sample" at the first step; we refuse it up front.
-        Schedules.requireSupported(settings.predictionType() != PredictionType.SAMPLE, config, "prediction_type",
+        ConfigValues.requireSupported(settings.predictionType() != PredictionType.SAMPLE, config, "prediction_type",
                 settings.predictionType(), List.of(PredictionType.EPSILON, PredictionType.V_PREDICTION));
         this.config = config;
         this.settings = settings;
-        float[] betas = Schedules.betas(settings.betaSchedule(), settings.numTrainTimesteps(), settings.betaStart(),
-                settings.betaEnd(), settings.trainedBetas());
+        float[] betas = TrainingSchedule.betas(config, settings.betaSchedule(), settings.numTrainTimesteps(),
+                settings.betaStart(), settings.betaEnd(), settings.trainedBetas());
         if (settings.rescaleBetasZeroSnr()) {
-            betas = Schedules.rescaleZeroTerminalSnr(betas);
+            betas = TrainingSchedule.rescaleZeroTerminalSnr(betas);
         }
-        this.alphasCumprod = Schedules.alphasCumprod(betas);
+        this.alphasCumprod = TrainingSchedule.alphasCumprod(betas);
         if (settings.rescaleBetasZeroSnr()) {
             // A zero terminal alpha would make sigma infinite: diffusers keeps it just above zero.
             alphasCumprod[alphasCumprod.length - 1] = 0x1p-24f;
         }
-        this.trainingSigmas = Schedules.sigmas(alphasCumprod);
+        this.trainingSigmas = TrainingSchedule.sigmas(alphasCumprod);
     }
 
     /** A scheduler built from a {@code scheduler_config.json}, possibly another scheduler's; unknown keys are kept. */
     public static EulerAncestralDiscreteScheduler fromConfig(ConfigFile config) {
         return new EulerAncestralDiscreteScheduler(config, config.bind(EulerAncestralDiscreteSchedulerConfig.class));
+    }
+
+    /** A scheduler of this configuration without this one's run state: what each pipeline call steps. */
+    @Override
+    public EulerAncestralDiscreteScheduler copy() {
+        return new EulerAncestralDiscreteScheduler(config, settings);
     }
 
     @Override
@@ -77,10 +83,10 @@ public final class EulerAncestralDiscreteScheduler implements Scheduler {
 
     @Override
     public void setTimesteps(int numInferenceSteps) {
-        Schedules.requireInferenceSteps(numInferenceSteps, numTrainTimesteps());
-        float[] steps = Schedules.floatTimesteps(settings.timestepSpacing(), numTrainTimesteps(), numInferenceSteps,
+        Timesteps.requireInferenceSteps(numInferenceSteps, numTrainTimesteps());
+        float[] steps = Timesteps.floatTimesteps(settings.timestepSpacing(), numTrainTimesteps(), numInferenceSteps,
                 settings.stepsOffset());
-        double[] levels = Schedules.interp(Schedules.toDoubles(steps), trainingSigmas);
+        double[] levels = Numpy.interp(Numpy.toDoubles(steps), trainingSigmas);
         float[] withZero = new float[levels.length + 1];
         for (int i = 0; i < levels.length; i++) {
             withZero[i] = (float) levels[i];
@@ -93,18 +99,18 @@ public final class EulerAncestralDiscreteScheduler implements Scheduler {
 
     @Override
     public double[] timesteps() {
-        return Schedules.toDoubles(timesteps);
+        return Numpy.toDoubles(timesteps);
     }
 
     /** The noise level of each inference step, and 0 after the last; float32 values. */
     public double[] sigmas() {
-        return Schedules.toDoubles(sigmas);
+        return Numpy.toDoubles(sigmas);
     }
 
     /** The largest sigma, or sqrt(sigma_max^2 + 1) for {@code leading} spacing. */
     @Override
     public double initNoiseSigma() {
-        return Schedules.initNoiseSigma(sigmas.length > 0 ? sigmas : trainingSigmas,
+        return Timesteps.initNoiseSigma(sigmas.length > 0 ? sigmas : trainingSigmas,
                 settings.timestepSpacing());
     }
 
@@ -130,9 +136,8 @@ public final class EulerAncestralDiscreteScheduler implements Scheduler {
      */
     @Override
     public SchedulerOutput step(NDArray modelOutput, double timestep, NDArray sample, StepOptions options) {
-        Schedules.requireTimestepsSet(numInferenceSteps);
-        Schedules.requireSameShape(modelOutput, sample);
-        Schedules.requireGeneratorsMatchBatch(options, sample.getShape());
+        Timesteps.requireTimestepsSet(numInferenceSteps);
+        Samples.requireSameShape(modelOutput, sample);
         initStepIndex(timestep);
         float sigma = sigmas[stepIndex];
 
@@ -157,7 +162,7 @@ public final class EulerAncestralDiscreteScheduler implements Scheduler {
         NDArray prevSample = sample.add(derivative.mul(dt));
 
         // 4. Add sigma_up z, z ~ N(0, I).
-        NDArray noise = Schedules.randn(modelOutput.getShape(), options, modelOutput.getManager());
+        NDArray noise = options.randn(modelOutput.getShape(), modelOutput.getManager());
         prevSample = prevSample.add(noise.mul(sigmaUp));
         stepIndex++;
         return new SchedulerOutput(prevSample, predOriginalSample);
@@ -166,13 +171,13 @@ public final class EulerAncestralDiscreteScheduler implements Scheduler {
     /** x = x_0 + sigma noise, at the sigma of each given inference timestep. */
     @Override
     public NDArray addNoise(NDArray original, NDArray noise, double[] timesteps) {
-        Schedules.requireSameShape(noise, original, "noise");
+        Samples.requireSameShape(noise, original, "noise");
         double[] schedule = timesteps();
         float[] levels = new float[timesteps.length];
         for (int i = 0; i < timesteps.length; i++) {
-            levels[i] = sigmas[Schedules.indexOf(schedule, timesteps[i])];
+            levels[i] = sigmas[Timesteps.indexOf(schedule, timesteps[i])];
         }
-        return original.add(noise.mul(Schedules.perItem(original, levels)));
+        return original.add(noise.mul(Samples.perItem(original, levels)));
     }
 
     @Override
@@ -182,12 +187,12 @@ public final class EulerAncestralDiscreteScheduler implements Scheduler {
 
     /** The first call of a run finds the step index from the timestep (the second match if it repeats). */
     private void initStepIndex(double timestep) {
-        Schedules.requireTimestepsSet(numInferenceSteps);
-        int index = Schedules.indexOf(timesteps(), timestep);
+        Timesteps.requireTimestepsSet(numInferenceSteps);
+        int index = Timesteps.indexOf(timesteps(), timestep);
         if (stepIndex < 0) {
             stepIndex = index;
         } else if (stepIndex >= timesteps.length) {
-            throw new IllegalStateException(Schedules.allStepsTaken(timesteps.length));
+            throw new IllegalStateException(Timesteps.allStepsTaken(timesteps.length));
         }
     }
 }

@@ -23,29 +23,35 @@ public final class EulerDiscreteScheduler implements Scheduler {
 
     /** A scheduler with the given settings. */
     public EulerDiscreteScheduler(EulerDiscreteSchedulerConfig settings) {
-        this(Schedules.toConfigFile("EulerDiscreteScheduler", settings), settings);
+        this(ConfigValues.toConfigFile("EulerDiscreteScheduler", settings), settings);
     }
 
     private EulerDiscreteScheduler(ConfigFile config, EulerDiscreteSchedulerConfig settings) {
         this.config = config;
         this.settings = settings;
-        float[] betas = Schedules.betas(settings.betaSchedule(), settings.numTrainTimesteps(), settings.betaStart(),
-                settings.betaEnd(), settings.trainedBetas());
+        float[] betas = TrainingSchedule.betas(config, settings.betaSchedule(), settings.numTrainTimesteps(),
+                settings.betaStart(), settings.betaEnd(), settings.trainedBetas());
         if (settings.rescaleBetasZeroSnr()) {
-            betas = Schedules.rescaleZeroTerminalSnr(betas);
+            betas = TrainingSchedule.rescaleZeroTerminalSnr(betas);
         }
-        this.alphasCumprod = Schedules.alphasCumprod(betas);
+        this.alphasCumprod = TrainingSchedule.alphasCumprod(betas);
         if (settings.rescaleBetasZeroSnr()) {
             // A zero terminal alpha would make sigma infinite: diffusers keeps it just above zero.
             alphasCumprod[alphasCumprod.length - 1] = 0x1p-24f;
         }
-        this.trainingSigmas = Schedules.sigmas(alphasCumprod);
-        this.logSigmas = Schedules.log(trainingSigmas);
+        this.trainingSigmas = TrainingSchedule.sigmas(alphasCumprod);
+        this.logSigmas = TrainingSchedule.log(trainingSigmas);
     }
 
     /** A scheduler built from a {@code scheduler_config.json}, possibly another scheduler's; unknown keys are kept. */
     public static EulerDiscreteScheduler fromConfig(ConfigFile config) {
         return new EulerDiscreteScheduler(config, config.bind(EulerDiscreteSchedulerConfig.class));
+    }
+
+    /** A scheduler of this configuration without this one's run state: what each pipeline call steps. */
+    @Override
+    public EulerDiscreteScheduler copy() {
+        return new EulerDiscreteScheduler(config, settings);
     }
 
     @Override
@@ -74,17 +80,17 @@ public final class EulerDiscreteScheduler implements Scheduler {
 
     @Override
     public void setTimesteps(int numInferenceSteps) {
-        Schedules.requireInferenceSteps(numInferenceSteps, numTrainTimesteps());
-        float[] steps = Schedules.floatTimesteps(settings.timestepSpacing(), numTrainTimesteps(), numInferenceSteps,
+        Timesteps.requireInferenceSteps(numInferenceSteps, numTrainTimesteps());
+        float[] steps = Timesteps.floatTimesteps(settings.timestepSpacing(), numTrainTimesteps(), numInferenceSteps,
                 settings.stepsOffset());
-        double[] levels = Schedules.interp(Schedules.toDoubles(steps), trainingSigmas);
+        double[] levels = Numpy.interp(Numpy.toDoubles(steps), trainingSigmas);
         if (settings.useKarrasSigmas()) {
             double sigmaMin = settings.sigmaMin() != null ? settings.sigmaMin() : levels[levels.length - 1];
             double sigmaMax = settings.sigmaMax() != null ? settings.sigmaMax() : levels[0];
-            levels = Schedules.karrasSigmas(sigmaMin, sigmaMax, numInferenceSteps);
+            levels = Timesteps.karrasSigmas(sigmaMin, sigmaMax, numInferenceSteps);
             steps = new float[levels.length];
             for (int i = 0; i < levels.length; i++) {
-                steps[i] = (float) Schedules.sigmaToT(levels[i], logSigmas);
+                steps[i] = (float) Timesteps.sigmaToT(levels[i], logSigmas);
             }
         }
         float[] withFinal = new float[levels.length + 1];
@@ -100,18 +106,18 @@ public final class EulerDiscreteScheduler implements Scheduler {
 
     @Override
     public double[] timesteps() {
-        return Schedules.toDoubles(timesteps);
+        return Numpy.toDoubles(timesteps);
     }
 
     /** The noise level of each inference step, and 0 (or sigma_min) after the last; float32 values. */
     public double[] sigmas() {
-        return Schedules.toDoubles(sigmas);
+        return Numpy.toDoubles(sigmas);
     }
 
     /** The largest sigma, or sqrt(sigma_max^2 + 1) for {@code leading} spacing. */
     @Override
     public double initNoiseSigma() {
-        return Schedules.initNoiseSigma(sigmas.length > 0 ? sigmas : trainingSigmas,
+        return Timesteps.initNoiseSigma(sigmas.length > 0 ? sigmas : trainingSigmas,
                 settings.timestepSpacing());
     }
 
@@ -137,14 +143,13 @@ public final class EulerDiscreteScheduler implements Scheduler {
      */
     @Override
     public SchedulerOutput step(NDArray modelOutput, double timestep, NDArray sample, StepOptions options) {
-        Schedules.requireTimestepsSet(numInferenceSteps);
-        Schedules.requireSameShape(modelOutput, sample);
-        Schedules.requireGeneratorsMatchBatch(options, sample.getShape());
+        Timesteps.requireTimestepsSet(numInferenceSteps);
+        Samples.requireSameShape(modelOutput, sample);
         initStepIndex(timestep);
         // 1. diffusers draws the churn noise at every step; with churn 0 it is unused, but the draw advances the
-        //    caller's generator, so we draw too when one is passed.
-        if (options.generator() != null || options.generators() != null) {
-            Schedules.randn(modelOutput.getShape(), options, modelOutput.getManager());
+        //    call's generators, so we draw too when the options carry noise.
+        if (options.noise() != null) {
+            options.randn(modelOutput.getShape(), modelOutput.getManager());
         }
         float sigma = sigmas[stepIndex];
         float sigmaHat = sigma;
@@ -170,13 +175,13 @@ public final class EulerDiscreteScheduler implements Scheduler {
     /** x = x_0 + sigma noise, at the sigma of each given inference timestep. */
     @Override
     public NDArray addNoise(NDArray original, NDArray noise, double[] timesteps) {
-        Schedules.requireSameShape(noise, original, "noise");
+        Samples.requireSameShape(noise, original, "noise");
         double[] schedule = timesteps();
         float[] levels = new float[timesteps.length];
         for (int i = 0; i < timesteps.length; i++) {
-            levels[i] = sigmas[Schedules.indexOf(schedule, timesteps[i])];
+            levels[i] = sigmas[Timesteps.indexOf(schedule, timesteps[i])];
         }
-        return original.add(noise.mul(Schedules.perItem(original, levels)));
+        return original.add(noise.mul(Samples.perItem(original, levels)));
     }
 
     @Override
@@ -186,12 +191,12 @@ public final class EulerDiscreteScheduler implements Scheduler {
 
     /** The first call of a run finds the step index from the timestep (the second match if it repeats). */
     private void initStepIndex(double timestep) {
-        Schedules.requireTimestepsSet(numInferenceSteps);
-        int index = Schedules.indexOf(timesteps(), timestep);
+        Timesteps.requireTimestepsSet(numInferenceSteps);
+        int index = Timesteps.indexOf(timesteps(), timestep);
         if (stepIndex < 0) {
             stepIndex = index;
         } else if (stepIndex >= timesteps.length) {
-            throw new IllegalStateException(Schedules.allStepsTaken(timesteps.length));
+            throw new IllegalStateException(Timesteps.allStepsTaken(timesteps.length));
         }
     }
 }

@@ -9,6 +9,6 @@ public enum FinalSigmasType {
 
     /** The spelling in {@code scheduler_config.json}. */
     public String configValue() {
-        return Schedules.configValue(this);
+        return ConfigValues.configValue(this);
     }
 }

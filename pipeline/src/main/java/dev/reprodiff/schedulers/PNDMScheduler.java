@@ -35,23 +35,29 @@ public final class PNDMScheduler implements Scheduler {
 
     /** A scheduler with the given settings. */
     public PNDMScheduler(PNDMSchedulerConfig settings) {
-        this(Schedules.toConfigFile("PNDMScheduler", settings), settings);
+        this(ConfigValues.toConfigFile("PNDMScheduler", settings), settings);
     }
 
     private PNDMScheduler(ConfigFile config, PNDMSchedulerConfig settings) {
-        Schedules.requireSupported(settings.predictionType() != PredictionType.SAMPLE, config, "prediction_type",
+        ConfigValues.requireSupported(settings.predictionType() != PredictionType.SAMPLE, config, "prediction_type",
                 settings.predictionType(), List.of(PredictionType.EPSILON, PredictionType.V_PREDICTION));
         this.config = config;
         this.settings = settings;
-        float[] betas = Schedules.betas(settings.betaSchedule(), settings.numTrainTimesteps(), settings.betaStart(),
-                settings.betaEnd(), settings.trainedBetas());
-        this.alphasCumprod = Schedules.alphasCumprod(betas);
+        float[] betas = TrainingSchedule.betas(config, settings.betaSchedule(), settings.numTrainTimesteps(),
+                settings.betaStart(), settings.betaEnd(), settings.trainedBetas());
+        this.alphasCumprod = TrainingSchedule.alphasCumprod(betas);
         this.finalAlphaCumprod = settings.setAlphaToOne() ? 1.0f : alphasCumprod[0];
     }
 
     /** A scheduler built from a {@code scheduler_config.json}, possibly another scheduler's; unknown keys are kept. */
     public static PNDMScheduler fromConfig(ConfigFile config) {
         return new PNDMScheduler(config, config.bind(PNDMSchedulerConfig.class));
+    }
+
+    /** A scheduler of this configuration without this one's run state: what each pipeline call steps. */
+    @Override
+    public PNDMScheduler copy() {
+        return new PNDMScheduler(config, settings);
     }
 
     @Override
@@ -85,8 +91,8 @@ public final class PNDMScheduler implements Scheduler {
      */
     @Override
     public void setTimesteps(int numInferenceSteps) {
-        Schedules.requireInferenceSteps(numInferenceSteps, numTrainTimesteps());
-        long[] ascending = Schedules.reversed(Schedules.integerTimesteps(settings.timestepSpacing(),
+        Timesteps.requireInferenceSteps(numInferenceSteps, numTrainTimesteps());
+        long[] ascending = Numpy.reversed(Timesteps.integerTimesteps(settings.timestepSpacing(),
                 numTrainTimesteps(), numInferenceSteps, settings.stepsOffset()));
         int n = ascending.length;
         long[] plms;
@@ -99,7 +105,7 @@ public final class PNDMScheduler implements Scheduler {
             if (n == 1) {
                 withRepeat = new long[] {ascending[0]};
             }
-            plms = Schedules.reversed(withRepeat);
+            plms = Numpy.reversed(withRepeat);
         } else {
             long half = numTrainTimesteps() / numInferenceSteps / 2;
             long[] last = Arrays.copyOfRange(ascending, Math.max(n - PNDM_ORDER, 0), n);
@@ -113,14 +119,14 @@ public final class PNDMScheduler implements Scheduler {
                 repeated[2 * i] = starts[i];
                 repeated[2 * i + 1] = starts[i];
             }
-            prkTimesteps = Schedules.reversed(Arrays.copyOfRange(repeated, 1, Math.max(repeated.length - 1, 1)));
-            plms = Schedules.reversed(Arrays.copyOfRange(ascending, 0, Math.max(n - 3, 0)));
+            prkTimesteps = Numpy.reversed(Arrays.copyOfRange(repeated, 1, Math.max(repeated.length - 1, 1)));
+            plms = Numpy.reversed(Arrays.copyOfRange(ascending, 0, Math.max(n - 3, 0)));
         }
         long[] all = new long[prkTimesteps.length + plms.length];
         System.arraycopy(prkTimesteps, 0, all, 0, prkTimesteps.length);
         System.arraycopy(plms, 0, all, prkTimesteps.length, plms.length);
         this.numInferenceSteps = numInferenceSteps;
-        this.timesteps = Schedules.toDoubles(all);
+        this.timesteps = Numpy.toDoubles(all);
         resetHistory();
     }
 
@@ -142,11 +148,11 @@ public final class PNDMScheduler implements Scheduler {
     /** A PRK step during the warm-up, a PLMS step after it. */
     @Override
     public SchedulerOutput step(NDArray modelOutput, double timestep, NDArray sample, StepOptions options) {
-        Schedules.requireTimestepsSet(numInferenceSteps);
-        Schedules.requireSameShape(modelOutput, sample);
-        int t = Schedules.requireScheduled(timesteps, timestep);
+        Timesteps.requireTimestepsSet(numInferenceSteps);
+        Samples.requireSameShape(modelOutput, sample);
+        int t = Timesteps.requireScheduled(timesteps, timestep);
         if (counter >= timesteps.length) {
-            throw new IllegalStateException(Schedules.allStepsTaken(timesteps.length));
+            throw new IllegalStateException(Timesteps.allStepsTaken(timesteps.length));
         }
         NDArray prevSample = counter < prkTimesteps.length && !settings.skipPrkSteps()
                 ? stepPrk(modelOutput, t, sample)
@@ -174,14 +180,14 @@ public final class PNDMScheduler implements Scheduler {
         switch (counter % 4) {
             case 0 -> {
                 accumulate(modelOutput.mul((float) (1.0 / 6)));
-                ets.add(Schedules.keep(modelOutput));
-                Schedules.release(curSample);
-                curSample = Schedules.keep(sample);
+                ets.add(Samples.keep(modelOutput));
+                Samples.release(curSample);
+                curSample = Samples.keep(sample);
             }
             case 1, 2 -> accumulate(modelOutput.mul((float) (1.0 / 3)));
             default -> {
                 noiseEstimate = modelOutput.mul((float) (1.0 / 6)).add(curModelOutput);
-                Schedules.release(curModelOutput);
+                Samples.release(curModelOutput);
                 curModelOutput = null;
             }
         }
@@ -201,9 +207,9 @@ public final class PNDMScheduler implements Scheduler {
         int prevTimestep = t - numTrainTimesteps() / numInferenceSteps;
         if (counter != 1) {
             while (ets.size() > 3) {
-                Schedules.release(ets.remove(0));
+                Samples.release(ets.remove(0));
             }
-            ets.add(Schedules.keep(modelOutput));
+            ets.add(Samples.keep(modelOutput));
         } else {
             // The repeated timestep: redo the first interval with the average of both estimates.
             prevTimestep = t;
@@ -214,8 +220,8 @@ public final class PNDMScheduler implements Scheduler {
         int n = ets.size();
         if (n == 1 && counter == 0) {
             noiseEstimate = modelOutput;
-            Schedules.release(curSample);
-            curSample = Schedules.keep(sample);
+            Samples.release(curSample);
+            curSample = Samples.keep(sample);
         } else if (n == 1 && counter == 1) {
             noiseEstimate = modelOutput.add(ets.get(0)).div(2f);
             from = curSample;
@@ -229,7 +235,7 @@ public final class PNDMScheduler implements Scheduler {
         }
         NDArray prevSample = prevSample(from, t, prevTimestep, noiseEstimate);
         if (n == 1 && counter == 1) {
-            Schedules.release(curSample);
+            Samples.release(curSample);
             curSample = null;
         }
         counter++;
@@ -262,15 +268,15 @@ public final class PNDMScheduler implements Scheduler {
 
     private void accumulate(NDArray weighted) {
         NDArray sum = curModelOutput == null ? weighted : curModelOutput.add(weighted);
-        Schedules.release(curModelOutput);
-        curModelOutput = Schedules.keep(sum);
+        Samples.release(curModelOutput);
+        curModelOutput = Samples.keep(sum);
     }
 
     private void resetHistory() {
-        ets.forEach(Schedules::release);
+        ets.forEach(Samples::release);
         ets.clear();
-        Schedules.release(curModelOutput);
-        Schedules.release(curSample);
+        Samples.release(curModelOutput);
+        Samples.release(curSample);
         curModelOutput = null;
         curSample = null;
         counter = 0;
@@ -278,7 +284,7 @@ public final class PNDMScheduler implements Scheduler {
 
     @Override
     public NDArray addNoise(NDArray original, NDArray noise, double[] timesteps) {
-        return Schedules.addNoise(alphasCumprod, original, noise, timesteps);
+        return Samples.addNoise(alphasCumprod, original, noise, timesteps);
     }
 
     /** 1, as in diffusers: the PRK sub-steps are listed in {@link #timesteps()}, one model evaluation each. */

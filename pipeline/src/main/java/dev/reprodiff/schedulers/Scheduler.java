@@ -6,11 +6,21 @@ import dev.reprodiff.io.ConfigFile;
 /**
  * What a pipeline's denoising loop needs from a noise scheduler, in diffusers' shape (camelCase). Each implementation
  * is one self-contained class that follows its paper; this interface only lets pipelines swap them.
+ *
+ * <p>A scheduler holds the state of one run ({@link #setTimesteps} starts it, each {@link #step} advances it), so
+ * one instance serves one run at a time; {@link #copy()} gives another run its own.
  */
 public interface Scheduler {
 
     /** The full configuration this scheduler was built from, unknown keys included (for {@code fromConfig}). */
     ConfigFile config();
+
+    /**
+     * A new scheduler of the same class and configuration, without this one's run state (timesteps, step index,
+     * kept history). A pipeline steps a copy in each call, so calls on one pipeline, from several threads too, do not
+     * share a run; a copy is cheap.
+     */
+    Scheduler copy();
 
     /** {@code num_train_timesteps}. */
     int numTrainTimesteps();

@@ -8,6 +8,6 @@ public enum TimestepType {
 
     /** The spelling in {@code scheduler_config.json}. */
     public String configValue() {
-        return Schedules.configValue(this);
+        return ConfigValues.configValue(this);
     }
 }

@@ -11,6 +11,6 @@ public enum VarianceType {
 
     /** The spelling in {@code scheduler_config.json}. */
     public String configValue() {
-        return Schedules.configValue(this);
+        return ConfigValues.configValue(this);
     }
 }

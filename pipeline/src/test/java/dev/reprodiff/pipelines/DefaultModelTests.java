@@ -38,7 +38,7 @@ class DefaultModelTests {
     void loadsAsADdpmPipelineAndTheFolderIsDeletedOnClose() {
         Path extracted;
         try (DefaultModel.Folder folder = DefaultModel.extract();
-             DiffusionPipeline pipeline = DiffusionPipeline.fromPretrained(folder.path())) {
+             DiffusionPipeline pipeline = Pipelines.fromPretrained(folder.path())) {
             extracted = folder.path();
             assertThat(pipeline).isInstanceOf(DDPMPipeline.class);
             assertThat(pipeline.scheduler()).isInstanceOf(DDPMScheduler.class);

@@ -4,8 +4,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.reprodiff.io.ConfigException;
+import dev.reprodiff.io.SafeTensors;
 import dev.reprodiff.models.UNet2DModel;
 import dev.reprodiff.random.Generator;
+import dev.reprodiff.random.Noise;
+import dev.reprodiff.schedulers.DDIMScheduler;
+import dev.reprodiff.schedulers.PNDMScheduler;
 import dev.reprodiff.testing.FixtureFiles;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -18,7 +22,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -26,7 +32,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** The sampling loop with a stub scheduler: order of calls, noise scaling, callbacks, ownership and bad input. */
 class DiffusionPipelineTests {
 
-    private static final Path TINY = FixtureFiles.path("unet2d/ddim-test-tiny/model");
+    private static final String TINY_FIXTURE = "unet2d/ddim-test-tiny/model";
+    private static final Path TINY = FixtureFiles.path(TINY_FIXTURE);
 
     private StubScheduler scheduler;
     private DDPMPipeline pipeline;
@@ -59,7 +66,7 @@ class DiffusionPipelineTests {
             assertThat(FixtureFiles.linf(output.latents(), x)).isZero();
             assertThat(output.images()).isSameAs(output.latents());
         }
-        assertThat(scheduler.calls).containsExactly("setTimesteps(2)", "scaleModelInput(999.5)",
+        assertThat(scheduler.calls).containsExactly("copy()", "setTimesteps(2)", "scaleModelInput(999.5)",
                 "step(999.5, eta=0.3)", "scaleModelInput(499.5)", "step(499.5, eta=0.3)");
         assertThat(steps).containsExactly("0@999.5 (1, 3, 8, 8)", "1@499.5 (1, 3, 8, 8)");
     }
@@ -118,7 +125,7 @@ class DiffusionPipelineTests {
     @ValueSource(strings = {"DDPMScheduler", "DDIMScheduler", "PNDMScheduler", "EulerDiscreteScheduler",
             "EulerAncestralDiscreteScheduler", "DPMSolverMultistepScheduler"})
     void everySchedulerRunsInTheLoopReproducibly(String name) {
-        try (DiffusionPipeline real = DDPMPipeline.fromPretrained(TINY)) {
+        try (DDPMPipeline real = DDPMPipeline.fromPretrained(TINY)) {
             real.setScheduler(Schedulers.create(name, real.scheduler().config()));
             ImagePipelineOptions options = DDPMPipeline.options().numInferenceSteps(5).batchSize(2)
                     .outputType(OutputType.NP);
@@ -157,18 +164,104 @@ class DiffusionPipelineTests {
     }
 
     @Test
-    void bothOneGeneratorAndAListAreRefused() {
-        ImagePipelineOptions options = DDPMPipeline.options().generator(new Generator());
-        assertThatThrownBy(() -> new ImagePipelineOptions(1, new Generator(), List.of(new Generator()), 1, 0, false,
-                OutputType.NP, null, null))
+    void theNoiseIsOneValueThatTheLastSetterDecides() {
+        Generator one = new Generator();
+        List<Generator> list = List.of(new Generator(), new Generator());
+
+        assertThat(DDPMPipeline.options().noise()).isSameAs(Noise.fresh());
+        assertThat(DDPMPipeline.options().generators(list).generator(one).noise()).isEqualTo(Noise.of(one));
+        assertThat(DDPMPipeline.options().generator(one).generators(list).noise()).isEqualTo(Noise.perImage(list));
+    }
+
+    @Test
+    void invalidEtaIsRefusedWhenTheOptionsAreBuilt() {
+        assertThatThrownBy(() -> DDPMPipeline.options().eta(-5))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("Pass either one generator or a list of generators, not both");
-        assertThat(options.generators(List.of(new Generator())).generator()).isNull();
+                .hasMessage("eta must be a finite number of at least 0 (0: deterministic DDIM, 1: DDPM-like noise),"
+                        + " but got -5.0");
+        assertThatThrownBy(() -> DDPMPipeline.options().eta(Double.NaN))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageEndingWith("but got NaN");
+    }
+
+    /** A call without a generator draws a seed, reports it, and that seed replays the call bit for bit. */
+    @Test
+    void aCallWithoutAGeneratorReportsTheSeedThatReplaysIt() {
+        try (DDIMPipeline real = DDIMPipeline.fromPretrained(TINY)) {
+            ImagePipelineOptions options = DDIMPipeline.options().numInferenceSteps(3).eta(1.0).batchSize(2)
+                    .outputType(OutputType.NP);
+            try (ImagePipelineOutput fresh = real.call(options);
+                 ImagePipelineOutput other = real.call(options)) {
+                assertThat(fresh.seeds()).hasSize(1);
+                assertThat(other.seeds()).doesNotContainAnyElementsOf(fresh.seeds());
+                try (ImagePipelineOutput replay = real.call(options.generator(Generator.seeded(fresh.seeds()
+                        .get(0))))) {
+                    assertThat(replay.seeds()).isEqualTo(fresh.seeds());
+                    assertThat(replay.images().toFloatArray()).containsExactly(fresh.images().toFloatArray());
+                }
+            }
+            try (ImagePipelineOutput seeded = real.call(options.generators(List.of(Generator.seeded(-1),
+                    Generator.seeded(7))))) {
+                assertThat(seeded.seeds()).containsExactly(-1L, 7L);
+            }
+        }
+    }
+
+    @Test
+    void nonFiniteWeightsStopTheCallAtTheFirstStepNamingIt(@TempDir Path folder) throws IOException {
+        FixtureFiles.copy(TINY_FIXTURE, folder);
+        Path weights = folder.resolve("unet").resolve(UNet2DModel.WEIGHTS_NAME);
+        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            Map<String, NDArray> tensors = new LinkedHashMap<>(SafeTensors.load(weights, manager));
+            NDArray bias = tensors.get("conv_out.bias");
+            tensors.put("conv_out.bias", bias.add(Float.NaN));
+            SafeTensors.save(weights, tensors, Map.of("format", "pt"));
+        }
+        try (DDIMPipeline broken = DDIMPipeline.fromPretrained(folder)) {
+            assertThatThrownBy(() -> broken.call(DDIMPipeline.options().numInferenceSteps(4)
+                    .generator(Generator.seeded(0))))
+                    .isInstanceOf(NonFiniteLatentsException.class)
+                    .hasMessage("DDIMPipeline: step 1 of 4 (timestep 750) produced 192 non-finite values of 192,"
+                            + " the first NaN at index (0, 0, 0, 0). Check the model's weights for NaN or infinite"
+                            + " values, its configuration (a negative norm_eps?) and the scheduler's settings; no"
+                            + " later step can undo this, so the call stops rather than return NaN images.")
+                    .extracting(e -> ((NonFiniteLatentsException) e).stepIndex()).isEqualTo(0);
+        }
+    }
+
+    /** diffusers loads the scheduler class model_index.json names, with the config file's values. */
+    @Test
+    void theSchedulerClassIsTheOneModelIndexNames(@TempDir Path folder) throws IOException {
+        FixtureFiles.copy(TINY_FIXTURE, folder);
+        Path index = folder.resolve("model_index.json");
+        Files.writeString(index, Files.readString(index).replace("\"DDIMScheduler\"", "\"PNDMScheduler\""));
+        assertThat(Files.readString(folder.resolve("scheduler/scheduler_config.json"))).contains("DDIMScheduler");
+
+        try (DiffusionPipeline pipeline = Pipelines.fromPretrained(folder)) {
+            assertThat(pipeline).isInstanceOf(DDIMPipeline.class);
+            // DDIMPipeline converts whatever it is given, as diffusers does; DDPMPipeline keeps it.
+            assertThat(pipeline.scheduler()).isInstanceOf(DDIMScheduler.class);
+        }
+        try (DDPMPipeline pipeline = DDPMPipeline.fromPretrained(folder)) {
+            assertThat(pipeline.scheduler()).isInstanceOf(PNDMScheduler.class);
+            assertThat(pipeline.scheduler().numTrainTimesteps()).isEqualTo(1000);
+        }
+    }
+
+    @Test
+    void aMissingSchedulerConfigIsNamedAsSuch(@TempDir Path folder) throws IOException {
+        FixtureFiles.copy(TINY_FIXTURE, folder);
+        Files.delete(folder.resolve("scheduler/scheduler_config.json"));
+
+        assertThatThrownBy(() -> Pipelines.fromPretrained(folder))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("Configuration file not found: " + folder.resolve("scheduler/scheduler_config.json")
+                        + ". A diffusers model folder has one per component (save_pretrained writes them).");
     }
 
     @Test
     void folderWithoutModelIndexIsAnError(@TempDir Path empty) {
-        assertThatThrownBy(() -> DiffusionPipeline.fromPretrained(empty))
+        assertThatThrownBy(() -> Pipelines.fromPretrained(empty))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith("Not a diffusers model folder: " + empty + " has no model_index.json.");
     }
@@ -182,10 +275,10 @@ class DiffusionPipelineTests {
         Files.writeString(folder.resolve("scheduler/scheduler_config.json"),
                 "{\"_class_name\": \"LMSDiscreteScheduler\", \"num_train_timesteps\": 1000}");
 
-        assertThatThrownBy(() -> DiffusionPipeline.fromPretrained(folder))
+        assertThatThrownBy(() -> Pipelines.fromPretrained(folder))
                 .isInstanceOf(ConfigException.class)
-                .hasMessage("Unsupported value \"LMSDiscreteScheduler\" for \"_class_name\" in "
-                        + folder.resolve("scheduler/scheduler_config.json") + "; supported values: \"DDPMScheduler\","
+                .hasMessage("Unsupported value \"LMSDiscreteScheduler\" for \"scheduler\" in "
+                        + folder.resolve("model_index.json") + "; supported values: \"DDPMScheduler\","
                         + " \"DDIMScheduler\", \"PNDMScheduler\", \"EulerDiscreteScheduler\","
                         + " \"EulerAncestralDiscreteScheduler\", \"DPMSolverMultistepScheduler\"");
     }
@@ -195,7 +288,7 @@ class DiffusionPipelineTests {
         Files.writeString(folder.resolve("model_index.json"), "{\"_class_name\": \"DDPMPipeline\","
                 + " \"unet\": [\"diffusers\", \"UNet2DModel\"]}");
 
-        assertThatThrownBy(() -> DiffusionPipeline.fromPretrained(folder))
+        assertThatThrownBy(() -> Pipelines.fromPretrained(folder))
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("The pipeline in " + folder + " has no \"scheduler\" component; model_index.json"
                         + " lists [unet]");
@@ -206,7 +299,7 @@ class DiffusionPipelineTests {
         Files.writeString(folder.resolve("model_index.json"), "{\"_class_name\": \"LDMPipeline\","
                 + " \"unet\": [\"diffusers\", \"UNet2DModel\"]}");
 
-        assertThatThrownBy(() -> DiffusionPipeline.fromPretrained(folder))
+        assertThatThrownBy(() -> Pipelines.fromPretrained(folder))
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("Unsupported value \"LDMPipeline\" for \"_class_name\" in "
                         + folder.resolve("model_index.json") + "; supported values: \"DDPMPipeline\","

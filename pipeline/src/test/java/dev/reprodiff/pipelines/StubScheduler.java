@@ -13,8 +13,23 @@ import java.util.Map;
 /** A made-up scheduler for the loop's own tests: sigma 2, input scaled by 1/2, x <- x - 0.1 * eps; records calls. */
 final class StubScheduler implements Scheduler {
 
-    final List<String> calls = new ArrayList<>();
+    final List<String> calls;
     private double[] timesteps;
+
+    StubScheduler() {
+        this(new ArrayList<>());
+    }
+
+    /** A copy records into the same list, so a test sees what the pipeline's per-call copies did. */
+    private StubScheduler(List<String> calls) {
+        this.calls = calls;
+    }
+
+    @Override
+    public StubScheduler copy() {
+        calls.add("copy()");
+        return new StubScheduler(calls);
+    }
 
     @Override
     public ConfigFile config() {

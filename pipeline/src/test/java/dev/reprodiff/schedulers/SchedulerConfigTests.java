@@ -121,7 +121,7 @@ class SchedulerConfigTests {
                 values[10 + i] = (i - 5) / 10f;
             }
             NDArray x0 = manager.create(values).reshape(2, 1, 2, 5);
-            float[] out = Schedules.threshold(x0, 0.9, 2.0).toFloatArray();
+            float[] out = Samples.threshold(x0, 0.9, 2.0).toFloatArray();
             assertThat(out[0]).isEqualTo(0f);
             assertThat(out[1]).isEqualTo(-0.5f);
             assertThat(out[9]).isEqualTo(-1f);

@@ -3,8 +3,11 @@ package dev.reprodiff.schedulers;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.reprodiff.io.ConfigException;
 import dev.reprodiff.io.ConfigFile;
 import dev.reprodiff.random.Generator;
+import dev.reprodiff.random.Noise;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -92,7 +95,7 @@ class SchedulerContractTests {
         scheduler.setTimesteps(10);
         double t = scheduler.timesteps()[0];
         StepOptions options = StepOptions.defaults().withEta(1.0)
-                .withGenerators(List.of(Generator.seeded(0), Generator.seeded(1)));
+                .withNoise(Noise.perImage(List.of(Generator.seeded(0), Generator.seeded(1))));
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
             NDArray sample = manager.ones(new Shape(3, 3, 4, 4));
             assertThatThrownBy(() -> scheduler.step(sample, t, sample, options))
@@ -101,6 +104,62 @@ class SchedulerContractTests {
                             + " (3, 3, 4, 4) is 3. Pass one generator per image, or a single generator for the"
                             + " whole batch.");
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"DDPMScheduler", "DDIMScheduler", "EulerAncestralDiscreteScheduler"})
+    void aStochasticStepWithoutNoiseSaysWhereNoiseComesFrom(String className) {
+        Scheduler scheduler = withDefaults(className);
+        scheduler.setTimesteps(10);
+        double t = scheduler.timesteps()[0];
+        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            NDArray sample = manager.ones(new Shape(1, 3, 4, 4));
+            assertThatThrownBy(() -> scheduler.step(sample, t, sample, StepOptions.defaults().withEta(1.0)))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessage("This step adds random noise, but its StepOptions have none: pass"
+                            + " StepOptions.defaults().withNoise(Noise.of(generator)) (a pipeline passes its call's"
+                            + " noise)");
+        }
+    }
+
+    @Test
+    void etaMustBeFiniteAndNotNegative() {
+        for (double eta : new double[] {-5, Double.NaN, Double.POSITIVE_INFINITY}) {
+            assertThatThrownBy(() -> StepOptions.defaults().withEta(eta))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("eta must be a finite number of at least 0 (0: deterministic DDIM, 1: DDPM-like"
+                            + " noise), but got " + eta);
+        }
+    }
+
+    /** A copy has the configuration and none of the run: a step of the original's run is not in its schedule. */
+    @ParameterizedTest
+    @ValueSource(strings = {"DDPMScheduler", "DDIMScheduler", "PNDMScheduler", "EulerDiscreteScheduler",
+            "EulerAncestralDiscreteScheduler", "DPMSolverMultistepScheduler"})
+    void aCopyHasTheConfigurationAndNoneOfTheRun(String className) {
+        ConfigFile file = ConfigFile.of("cfg.json", Map.of("num_train_timesteps", 500));
+        Scheduler scheduler = SchedulerFixtureTests.create(className, file);
+        scheduler.setTimesteps(10);
+        double[] run = scheduler.timesteps();
+        Scheduler copy = scheduler.copy();
+
+        assertThat(copy).isInstanceOf(scheduler.getClass()).isNotSameAs(scheduler);
+        assertThat(copy.config()).isSameAs(file);
+        assertThat(copy.timesteps()).isEmpty();
+        copy.setTimesteps(2);
+        assertThat(scheduler.timesteps()).containsExactly(run);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"DDPMScheduler", "DDIMScheduler", "PNDMScheduler", "EulerDiscreteScheduler",
+            "EulerAncestralDiscreteScheduler", "DPMSolverMultistepScheduler"})
+    void negativeTrainingTimestepsAreAConfigErrorNamingKeyValueAndFile(String className) {
+        ConfigFile file = ConfigFile.of("scheduler/scheduler_config.json", Map.of("num_train_timesteps", -5));
+        assertThatThrownBy(() -> SchedulerFixtureTests.create(className, file))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("Invalid value -5 for \"num_train_timesteps\" in scheduler/scheduler_config.json: expected"
+                        + " an integer of at least 1 (the number of diffusion steps the model was trained with;"
+                        + " diffusers' default is 1000)");
     }
 
     @ParameterizedTest

@@ -6,6 +6,8 @@ import ai.djl.ndarray.index.NDIndex;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.reprodiff.io.ConfigFile;
 import dev.reprodiff.random.Generator;
+import dev.reprodiff.random.Noise;
+import dev.reprodiff.testing.FixtureFiles;
 import dev.reprodiff.testing.Fixtures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -22,6 +24,7 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
+import static dev.reprodiff.junit.ReproAssertions.assertThatTensor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -149,27 +152,17 @@ class SchedulerFixtureTests {
             options = options.withEta(kwargs.get("eta").asDouble());
         }
         if (kwargs.has("seed")) {
-            options = options.withGenerator(Generator.seeded(kwargs.get("seed").asLong()));
+            options = options.withNoise(Noise.of(Generator.seeded(kwargs.get("seed").asLong())));
         }
         return options;
     }
 
-    /** Asserts |actual - expected| <= tolerance everywhere and returns the largest difference. */
+    /**
+     * Asserts |actual - expected| <= tolerance everywhere, shapes first, with the extension's assert_close rule and
+     * failure message, and returns the largest difference for the L-infinity report.
+     */
     static double assertClose(NDArray actual, NDArray expected, double tolerance, String what) {
-        assertThat(actual.getShape()).as("%s shape", what).isEqualTo(expected.getShape());
-        float[] a = actual.toFloatArray();
-        float[] e = expected.toFloatArray();
-        double worst = 0;
-        int worstAt = 0;
-        for (int i = 0; i < a.length; i++) {
-            double d = Math.abs((double) a[i] - e[i]);
-            if (!(d <= worst)) {
-                worst = d;
-                worstAt = i;
-            }
-        }
-        assertThat(worst).as("%s: greatest |actual - expected| at flat index %d (actual %s, expected %s)", what,
-                worstAt, a[worstAt], e[worstAt]).isLessThanOrEqualTo(tolerance);
-        return worst;
+        assertThatTensor(actual).as(what).isCloseTo(expected, tolerance, 0);
+        return FixtureFiles.linf(actual, expected);
     }
 }

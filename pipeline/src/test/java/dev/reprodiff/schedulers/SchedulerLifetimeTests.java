@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import dev.reprodiff.io.ConfigFile;
 import dev.reprodiff.random.Generator;
+import dev.reprodiff.random.Noise;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -42,7 +43,7 @@ class SchedulerLifetimeTests {
         scheduler.setTimesteps(12);
         Generator generator = Generator.seeded(7);
         NDArray sample = generator.randn(manager, new Shape(2, 3, 4, 4)).mul((float) scheduler.initNoiseSigma());
-        StepOptions options = StepOptions.defaults().withGenerator(generator);
+        StepOptions options = StepOptions.defaults().withNoise(Noise.of(generator));
         for (double t : scheduler.timesteps()) {
             if (scoped) {
                 try (NDScope step = new NDScope()) {

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.reprodiff.io.ConfigFile;
 import dev.reprodiff.random.Generator;
+import dev.reprodiff.random.Noise;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Named;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -168,7 +169,7 @@ class SchedulerPropertyTests {
             Shape shape = new Shape(2, 3, 4, 4);
             NDArray x0 = generator.rand(manager, shape).mul(2f).sub(1f);          // within the clipping range
             NDArray sample = generator.randn(manager, shape).mul((float) scheduler.initNoiseSigma());
-            StepOptions options = StepOptions.defaults().withGenerator(generator);
+            StepOptions options = StepOptions.defaults().withNoise(Noise.of(generator));
             for (double t : scheduler.timesteps()) {
                 scheduler.scaleModelInput(sample, t);
                 sample = scheduler.step(x0, t, sample, options).prevSample();
