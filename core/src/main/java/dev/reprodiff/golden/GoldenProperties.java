@@ -1,9 +1,11 @@
 package dev.reprodiff.golden;
 
+import java.util.Locale;
+
 /**
  * The names of reprodiff's settings, shared by the JUnit extension (which reads them as configuration parameters or
- * system properties), the Maven plugin (which sets them for the test JVM) and the documentation. The extension's
- * annotations expose them as their own constants ({@code Goldens.DIR_PROPERTY} is {@link #DIR}).
+ * system properties), the Maven plugin (which passes them to the test JVMs through Surefire) and the documentation.
+ * The extension's annotations expose them as their own constants ({@code Goldens.DIR_PROPERTY} is {@link #DIR}).
  */
 public final class GoldenProperties {
 
@@ -13,11 +15,14 @@ public final class GoldenProperties {
     /** The default golden folder, relative to the module: {@value}. */
     public static final String DEFAULT_DIR = "src/test/resources/goldens";
 
-    /** verify, record or record-missing: {@value}. */
+    /** verify, record or record-missing ({@link GoldenMode}): {@value}. */
     public static final String MODE = "reprodiff.golden.mode";
 
-    /** Which variant recording writes (default, device-type or device): {@value}. */
+    /** Which variant recording writes ({@link RecordAs}: default, device-type or device): {@value}. */
     public static final String RECORD_AS = "reprodiff.golden.recordAs";
+
+    /** An explicit variant key that recording writes and verification prefers, over {@link #RECORD_AS}: {@value}. */
+    public static final String VARIANT = "reprodiff.golden.variant";
 
     /** The tolerance profile, a file in the golden folder: {@value}. */
     public static final String TOLERANCES = "reprodiff.golden.tolerances";
@@ -28,14 +33,36 @@ public final class GoldenProperties {
     /** Allows recording on CI: {@value}. */
     public static final String FORCE_RECORD = "reprodiff.golden.forceRecord";
 
-    /** Overrides the {@code CI} environment variable: {@value}. */
+    /** Allows recording a golden that holds NaN or infinite values: {@value}. */
+    public static final String ALLOW_NON_FINITE = "reprodiff.golden.allowNonFinite";
+
+    /** The size above which {@code reprodiff:record} warns about a golden, such as {@code 10MiB}: {@value}. */
+    public static final String SIZE_BUDGET = "reprodiff.golden.sizeBudget";
+
+    /** The default size budget: {@value}. */
+    public static final String DEFAULT_SIZE_BUDGET = "10MiB";
+
+    /** Overrides the {@code CI} environment variable ({@link #isCi}): {@value}. */
     public static final String CI = "reprodiff.ci";
+
+    /** The environment variable that CI systems set: {@value}. */
+    public static final String CI_ENVIRONMENT_VARIABLE = "CI";
 
     /** Where results and failure artifacts go: {@value}. */
     public static final String ARTIFACTS_DIR = "reprodiff.artifacts.dir";
 
     /** The default artifacts folder, relative to the module: {@value}. */
     public static final String DEFAULT_ARTIFACTS_DIR = "target/reprodiff";
+
+    /** When {@code true}, passing comparisons leave their artifacts (actual tensor, PNGs) too: {@value}. */
+    public static final String ARTIFACTS_ALWAYS = "reprodiff.artifacts.always";
+
+    /**
+     * The run that test JVMs belong to, so that the forks of one Surefire run merge what they read and refuse one
+     * golden recorded twice: {@value}. {@code reprodiff:record} sets it; without it each run is told apart by its
+     * Maven process.
+     */
+    public static final String RUN_ID = "reprodiff.run.id";
 
     /** The seeds of tests without fixed seeds: {@value}. */
     public static final String SEED = "reprodiff.seed";
@@ -44,5 +71,17 @@ public final class GoldenProperties {
     public static final String SEED_REQUIRE_FIXED = "reprodiff.seed.requireFixed";
 
     private GoldenProperties() {
+    }
+
+    /**
+     * Whether a value of {@code CI} (or {@link #CI}) means CI, as other tools read it: set, unless empty,
+     * {@code false} or {@code 0} ({@code CI=true}, {@code CI=1} and {@code CI=yes} are all CI).
+     */
+    public static boolean isCi(String value) {
+        if (value == null) {
+            return false;
+        }
+        String v = value.strip().toLowerCase(Locale.ROOT);
+        return !v.isEmpty() && !v.equals("false") && !v.equals("0");
     }
 }

@@ -97,6 +97,13 @@ public record Platform(String os, String arch, String cpuModel, String cpuCapabi
         return deviceType + "-" + (slug.length() > 48 ? slug.substring(0, 48) : slug);
     }
 
+    /** A report column's heading: {@code cpu AMD EPYC (avx512)}, {@code gpu NVIDIA H200}. */
+    @JsonIgnore
+    public String label() {
+        return deviceType + " " + deviceName + ("cpu".equals(deviceType) && cpuCapability != null
+                ? " (" + cpuCapability + ")" : "");
+    }
+
     /** One line: {@code cpu "Model" (avx2, Linux amd64, libtorch 2.7.1, DJL 0.36.0, 2 threads)}. */
     public String describe() {
         String gpu = "gpu".equals(deviceType) ? "compute capability " + computeCapability + ", CUDA "

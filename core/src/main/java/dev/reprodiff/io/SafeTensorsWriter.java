@@ -105,11 +105,16 @@ final class SafeTensorsWriter {
         }
     }
 
-    /** A new, empty file next to {@code file}; unlike Files.createTempFile it gets the umask's permissions. */
+    /**
+     * A new, empty, hidden file next to {@code file}, {@code .reprodiff-<pid>-<hex>.tmp}: short whatever the target's
+     * name (a 250-character target would otherwise exceed the 255-byte file name limit), and naming the writing JVM,
+     * so that a file left by a killed writer can be told from one being written. Unlike Files.createTempFile it
+     * gets the umask's permissions.
+     */
     private static Path createTemp(Path file) throws IOException {
         Path absolute = file.toAbsolutePath();
         while (true) {
-            Path temp = absolute.resolveSibling("." + absolute.getFileName() + "."
+            Path temp = absolute.resolveSibling(".reprodiff-" + ProcessHandle.current().pid() + "-"
                     + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1) + ".tmp");
             try {
                 Files.newByteChannel(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();

@@ -1,5 +1,6 @@
 package dev.reprodiff.junit;
 
+import dev.reprodiff.golden.GoldenFiles;
 import dev.reprodiff.io.FloatTensor;
 import dev.reprodiff.io.SafeTensors;
 
@@ -18,13 +19,17 @@ final class Artifacts {
     private Artifacts() {
     }
 
-    /** Writes the artifacts into {@code folder}; returns the files written. */
-    static List<Path> write(Path folder, String name, ActualTensor actual, float[] golden) throws IOException {
-        List<Path> written = new ArrayList<>();
+    /** One file written, and what it is ({@code .actual.png}), for the name it is attached under. */
+    record Artifact(Path file, String suffix) {
+    }
+
+    /** Writes the artifacts of golden {@code name} into {@code folder}, keeping the golden's folders. */
+    static List<Artifact> write(Path folder, String name, ActualTensor actual, float[] golden) throws IOException {
+        List<Artifact> written = new ArrayList<>();
         Path base = folder.resolve(name);
         Files.createDirectories(base.getParent());
-        Path tensor = base.resolveSibling(base.getFileName() + ".actual.safetensors");
-        SafeTensors.saveFloats(tensor, Map.of(actual.trajectory() ? "trajectory" : "actual",
+        Artifact tensor = artifact(base, ".actual.safetensors");
+        SafeTensors.saveFloats(tensor.file(), Map.of(actual.trajectory() ? "trajectory" : "actual",
                 new FloatTensor(actual.shape(), actual.data())), Map.of("format", "pt"));
         written.add(tensor);
         int[] chw = imageShape(actual.trajectory() ? lastStepShape(actual.shape()) : actual.shape());
@@ -122,9 +127,15 @@ final class Artifacts {
         return image;
     }
 
-    private static Path png(Path base, String suffix, BufferedImage image) throws IOException {
-        Path file = base.resolveSibling(base.getFileName() + suffix);
-        ImageIO.write(image, "png", file.toFile());
-        return file;
+    private static Artifact png(Path base, String suffix, BufferedImage image) throws IOException {
+        Artifact png = artifact(base, suffix);
+        ImageIO.write(image, "png", png.file().toFile());
+        return png;
+    }
+
+    /** The golden's last name part plus {@code suffix}, shortened to fit a file name. */
+    private static Artifact artifact(Path base, String suffix) {
+        return new Artifact(base.resolveSibling(GoldenFiles.fitFileName(base.getFileName().toString(), suffix)),
+                suffix);
     }
 }

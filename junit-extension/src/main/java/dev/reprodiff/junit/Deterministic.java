@@ -1,7 +1,9 @@
 package dev.reprodiff.junit;
 
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.parallel.ResourceAccessMode;
 import org.junit.jupiter.api.parallel.ResourceLock;
+import org.junit.jupiter.api.parallel.Resources;
 
 import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;
@@ -19,9 +21,13 @@ import java.lang.annotation.Target;
  *   <li>DJL's graph-executor optimizer off, and {@link #threads()} intra-op threads.</li>
  * </ul>
  * On a machine with CUDA the test fails unless {@code CUBLAS_WORKSPACE_CONFIG} is {@code :4096:8} or
- * {@code :16:8} (it must be set before the JVM starts). The switches are process-wide, so {@code @Deterministic}
- * tests hold the resource lock {@value #LOCK}: they never run in parallel with one another. Tests that must not
- * run while determinism is switched on can take {@code @ResourceLock(value = Deterministic.LOCK, mode = READ)}.
+ * {@code :16:8} (it must be set before the JVM starts).
+ *
+ * <p>The switches are process-wide, so under parallel execution a {@code @Deterministic} test runs alone: it holds
+ * JUnit's global resource lock {@value #LOCK} exclusively, as {@code @Isolated} does, while every other test holds it
+ * shared (JUnit gives every test that shared lock). No other test sees the switches, and the platform each golden's
+ * manifest records, determinism flags included, is the one its own test ran with. JUnit applies the lock to the
+ * whole top-level class of an annotated method, whose tests then run one after another.
  *
  * <p>Goldens compared in a {@code @Deterministic} test on the platform they were recorded on must match exactly
  * (L-infinity 0).
@@ -35,11 +41,11 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Documented
 @ExtendWith({DeterministicExtension.class, GoldenExtension.class})
-@ResourceLock(Deterministic.LOCK)
+@ResourceLock(value = Deterministic.LOCK, mode = ResourceAccessMode.READ_WRITE)
 public @interface Deterministic {
 
-    /** The JUnit resource lock that {@code @Deterministic} tests hold: {@value}. */
-    String LOCK = "dev.reprodiff.determinism";
+    /** The JUnit resource lock that {@code @Deterministic} tests hold exclusively: the global one, {@value}. */
+    String LOCK = Resources.GLOBAL;
 
     /** The intra-op thread count during the test (libtorch's CPU reductions round by thread split). */
     int threads() default 1;

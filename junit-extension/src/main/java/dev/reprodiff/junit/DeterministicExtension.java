@@ -36,6 +36,7 @@ final class DeterministicExtension implements BeforeEachCallback, AfterEachCallb
         // Saved before switching, restored in afterEach, as Pioneer's DefaultLocaleExtension does.
         context.getStore(NAMESPACE).put(Determinism.Snapshot.class,
                 Determinism.enableFullDeterminism(deterministic.threads()));
+        InvocationFacts.publishDeterministic(context);
         context.publishReportEntry("reprodiff.deterministic", new TreeMap<>(Determinism.current().asMap()).toString());
     }
 
@@ -61,11 +62,6 @@ final class DeterministicExtension implements BeforeEachCallback, AfterEachCallb
         repeat(invocation, invocationContext, context);
     }
 
-    /** Whether the test runs under {@code @Deterministic} (on the method, its class, or an enclosing class). */
-    static boolean isDeterministic(ExtensionContext context) {
-        return annotation(context).isPresent();
-    }
-
     private static void repeat(Invocation<Void> invocation, ReflectiveInvocationContext<Method> invocationContext,
                                ExtensionContext context) throws Throwable {
         int runs = annotation(context).map(Deterministic::repeat).orElse(1);
@@ -77,6 +73,7 @@ final class DeterministicExtension implements BeforeEachCallback, AfterEachCallb
         List<Object> initial = Arrays.asList(copy(invocationContext.getArguments()));
         GoldenSession session = GoldenSession.of(context);
         try (GoldenSession.Binding binding = session.bind()) {
+            session.captureGoldens();
             session.takeCaptures();
             invocation.proceed();
             List<GoldenSession.Captured> first = session.takeCaptures();
@@ -116,7 +113,7 @@ final class DeterministicExtension implements BeforeEachCallback, AfterEachCallb
     }
 
     private static GoldenMessages.Origin origin(ExtensionContext context) {
-        Optional<Seeds> seeds = SeededExtension.storedSeeds(context);
+        Optional<Seeds> seeds = InvocationFacts.seeds(context);
         return new GoldenMessages.Origin(TestCommands.testId(context), seeds.map(Seeds::describe).orElse(null),
                 TestCommands.replay(context, seeds.orElse(null)), TestCommands.record(context, seeds.orElse(null)));
     }

@@ -10,7 +10,10 @@ import org.junit.jupiter.api.extension.ReflectiveInvocationContext;
 
 import java.lang.reflect.Method;
 
-/** Injects {@link Golden} and binds the invocation's golden session to the thread that runs the test body. */
+/**
+ * Injects {@link Golden} and binds the invocation's golden session to the thread that runs the test body; the
+ * session, kept in the invocation's store, commits its recordings when the store closes it after the test.
+ */
 final class GoldenExtension implements BeforeEachCallback, ParameterResolver, InvocationInterceptor {
 
     @Override
@@ -38,6 +41,7 @@ final class GoldenExtension implements BeforeEachCallback, ParameterResolver, In
     public void interceptTestTemplateMethod(Invocation<Void> invocation,
                                             ReflectiveInvocationContext<Method> invocationContext,
                                             ExtensionContext context) throws Throwable {
+        GoldenSession.of(context).arguments(invocationContext.getArguments());
         proceedBound(invocation, context);
     }
 

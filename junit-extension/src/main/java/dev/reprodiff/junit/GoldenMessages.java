@@ -1,7 +1,13 @@
 package dev.reprodiff.junit;
 
+import dev.reprodiff.golden.GoldenFiles;
+import dev.reprodiff.golden.GoldenInventory;
 import dev.reprodiff.golden.Platform;
+import dev.reprodiff.golden.RunUsage;
+
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
@@ -23,10 +29,10 @@ final class GoldenMessages {
         }
     }
 
-    /** Everything a mismatch message says. */
+    /** Everything a mismatch message says; {@code steps} only for a trajectory. */
     record Mismatch(Origin origin, ActualTensor actual, Platform current, String goldenLocation,
                     GoldenStore.Selected selected, Tolerance tolerance, TensorComparison.Result result,
-                    float[] golden, int firstStep, double[] stepLinf, String artifacts) {
+                    float[] golden, TensorComparison.Steps steps, String artifacts) {
     }
 
     /** {@code isCloseTo}'s message: the statistics of {@link #mismatch}, without a golden. */
@@ -55,11 +61,12 @@ final class GoldenMessages {
                 .append("\nwithin ").append(m.tolerance().rule()).append(" (").append(m.tolerance().source())
                 .append("), but\n");
         appendStatistics(message, shape, actual, m.golden(), "golden", m.tolerance(), r);
-        if (m.stepLinf() != null) {
-            message.append(m.firstStep() < 0 ? "  Every step is within tolerance on its own\n"
-                    : "  First step out of tolerance: step " + m.firstStep() + " of " + m.stepLinf().length
+        if (m.steps() != null) {
+            int first = m.steps().firstOutOfTolerance();
+            message.append(first < 0 ? "  Every step is within tolerance on its own\n"
+                    : "  First step out of tolerance: step " + first + " of " + m.steps().linf().length
                     + " (counting from 0)\n");
-            message.append("  L-inf by step: ").append(Arrays.stream(m.stepLinf())
+            message.append("  L-inf by step: ").append(Arrays.stream(m.steps().linf())
                     .mapToObj(v -> String.format(Locale.ROOT, "%.2e", v)).collect(Collectors.joining(", ")))
                     .append('\n');
         }
@@ -75,8 +82,17 @@ final class GoldenMessages {
                                          String label, Tolerance tolerance, TensorComparison.Result r) {
         message.append(String.format(Locale.ROOT, "  Mismatched elements: %d / %d (%.1f%%)%n", r.mismatched(),
                 r.total(), 100.0 * r.mismatched() / r.total()));
+        if (r.firstNonFinite() >= 0) {
+            int i = r.firstNonFinite();
+            message.append("  First non-finite mismatch at index ").append(ActualTensor.index(shape, i))
+                    .append(": actual ").append(value(actual[i])).append(", ").append(label).append(' ')
+                    .append(value(golden[i])).append(" (NaN or infinite elements: ").append(r.nonFiniteActual())
+                    .append(" in actual, ").append(r.nonFiniteGolden()).append(" in ").append(label).append(")\n");
+        }
         if (r.maxAbsIndex() < 0) {
-            message.append("  Every difference is NaN\n");
+            message.append(r.firstNonFinite() >= 0 ? "" : "  Every difference is NaN\n");
+        } else if (r.maxAbs() == 0 && r.firstNonFinite() >= 0) {
+            message.append("  Every finite element is equal\n");
         } else {
             String absAt = ActualTensor.index(shape, r.maxAbsIndex());
             String relAt = ActualTensor.index(shape, r.maxRelIndex());
@@ -114,12 +130,72 @@ final class GoldenMessages {
     }
 
     static String ciRefusal(String name) {
-        return "Not recording golden \"" + name + "\": CI=true, and goldens are never written on CI unless "
-                + Goldens.FORCE_RECORD_PROPERTY + "=true";
+        return "Not recording golden \"" + name + "\": this is CI (CI is set, and not \"false\" or \"0\"), and"
+                + " goldens are never written on CI unless " + Goldens.FORCE_RECORD_PROPERTY + "=true";
     }
 
-    static String recorded(String name, String variant, java.nio.file.Path file) {
+    static String recorded(String name, String variant, Path file) {
         return "Recorded golden \"" + name + "\" (" + variant + ") to " + file;
+    }
+
+    /** Two test invocations of one run record one variant; {@code suggestion} says how to tell them apart. */
+    static String duplicate(String name, String variant, String first, String second) {
+        return "Golden \"" + name + "\" (" + variant + ") is recorded twice in this run: by " + first + " and by "
+                + second + "; one would overwrite the other, and the next run would fail. Give each invocation a"
+                + " golden of its own, with the parameter in its name, for example matchesGolden(\"" + name
+                + "-\" + parameter)";
+    }
+
+    /** As {@link #duplicate}, with this invocation's own name in the suggestion. */
+    static String duplicate(Origin origin, String name, String variant, String first, String second,
+                            String suggestion) {
+        return origin.header() + duplicate(name, variant, first, second)
+                + (suggestion == null ? "" : ", which here gives \"" + suggestion + "\"") + "\n" + origin.footer();
+    }
+
+    static String nonFiniteRefused(Origin origin, String name, ActualTensor actual, long count, long first) {
+        return origin.header() + "Not recording golden \"" + name + "\": " + actual.summary() + " holds " + count
+                + (count == 1 ? " NaN or infinite value" : " NaN or infinite values") + " (the first, "
+                + value(actual.data()[(int) first]) + ", at index " + ActualTensor.index(actual.shape(), first)
+                + "). A golden is a reference of finite values; if these are what the test expects, allow them with "
+                + Goldens.ALLOW_NON_FINITE_PROPERTY + "=true\n" + origin.footer();
+    }
+
+    static String partialRun(String selection) {
+        return "reprodiff: partial run (" + selection + "): unread goldens not checked";
+    }
+
+    /** Which variants in a golden folder the run did not read, and what in the folder cannot be used. */
+    static String unread(GoldenInventory inventory, List<String> unread) {
+        StringBuilder report = new StringBuilder();
+        int total = inventory.keys().size();
+        if (unread.isEmpty()) {
+            report.append("reprodiff: every golden in ").append(inventory.dir()).append(" was read by this run");
+        } else {
+            report.append("reprodiff: ").append(unread.size()).append(" of ").append(total)
+                    .append(total == 1 ? " golden" : " goldens").append(" in ").append(inventory.dir())
+                    .append(" were not read by this run (obsolete if the run included every test; nothing was"
+                            + " deleted):");
+            unread.forEach(key -> report.append("\n  ").append(RunUsage.label(key)));
+        }
+        if (!inventory.orphans().isEmpty()) {
+            report.append("\nreprodiff: no manifest references ").append(String.join(", ", inventory.orphans()))
+                    .append(" (left by an interrupted recording; the next recording of its golden removes it)");
+        }
+        inventory.problems().forEach(p -> report.append("\nreprodiff: cannot use ").append(p.file()).append(": ")
+                .append(p.reason()));
+        return report.toString();
+    }
+
+    static String leftoversRemoved(Path dir, List<Path> files) {
+        return "reprodiff: removed " + files.size() + (files.size() == 1 ? " temporary file" : " temporary files")
+                + " that an interrupted recording left in " + dir + ": " + files.stream()
+                .map(f -> dir.relativize(f).toString()).collect(Collectors.joining(", "));
+    }
+
+    /** A {@code publishFile} name: the golden's folders kept with {@code +} (never in a golden name), fit to 255. */
+    static String attachmentName(String golden, String suffix) {
+        return GoldenFiles.fitFileName(golden.replace('/', '+'), suffix);
     }
 
     private static String at(String index, float actual, String label, float other) {

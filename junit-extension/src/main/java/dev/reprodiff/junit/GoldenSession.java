@@ -1,13 +1,13 @@
 package dev.reprodiff.junit;
 
-import org.junit.jupiter.api.extension.ExtensionContext;
-import org.junit.jupiter.api.extension.ExtensionContext.Namespace;
-
-import org.junit.jupiter.api.MediaType;
-
 import dev.reprodiff.golden.GoldenManifest;
+import dev.reprodiff.golden.GoldenMode;
 import dev.reprodiff.golden.GoldenResult;
 import dev.reprodiff.golden.Platform;
+import dev.reprodiff.random.Generator;
+import org.junit.jupiter.api.MediaType;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ExtensionContext.Namespace;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,21 +22,30 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
-/** The golden work of one test invocation: verifying and recording, and the outputs captured for repeat checks. */
-final class GoldenSession {
+/**
+ * The golden work of one test invocation: comparing, staging recordings, and committing them when the test has
+ * passed (the store closes the session after every {@code afterEach}, as it closes {@code @TempDir} folders), and the
+ * outputs captured for {@code @Deterministic(repeat = ...)}.
+ */
+final class GoldenSession implements AutoCloseable {
 
     static final Namespace NAMESPACE = Namespace.create(GoldenExtension.class);
     private static final ThreadLocal<GoldenSession> BOUND = new ThreadLocal<>();
 
     private final ExtensionContext context;
-    private final GoldenSettings config;
+    private final GoldenSettings settings;
     private final GoldenStore store;
-    private final GoldenUsage usage;
+    private final GoldenRun run;
     private final List<Captured> captures = new ArrayList<>();
-    private final Map<String, String> settings = new LinkedHashMap<>();
+    private final Map<String, String> pipelineSettings = new LinkedHashMap<>();
+    private final Map<String, Staged> staged = new LinkedHashMap<>();
+    private Facts facts;
+    private List<Object> arguments = List.of();
     private String artifactsError;
+    private boolean capturingGoldens;
 
     /** An output that went through the golden API, for {@code @Deterministic(repeat = ...)}. */
     record Captured(String name, ActualTensor tensor) {
@@ -48,13 +57,24 @@ final class GoldenSession {
         void close();
     }
 
+    /** The invocation's facts, gathered once: who it is, its seeds and determinism, the commands it prints. */
+    private record Facts(String testId, String test, String invocation, Seeds seeds, boolean deterministic,
+                         String replay, String record, String recordMissing) {
+    }
+
+    /** A recording waiting for the test to pass. */
+    private record Staged(String name, String variant, ActualTensor tensor, GoldenManifest.Provenance provenance,
+                          GoldenResult.Subject subject) {
+    }
+
     private GoldenSession(ExtensionContext context) {
         this.context = context;
-        this.config = GoldenSettings.from(context);
-        this.store = new GoldenStore(config.dir());
-        // getOrComputeIfAbsent: deprecated in JUnit 6 for computeIfAbsent, which JUnit 5.14 does not have yet.
-        this.usage = context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent(GoldenUsage.class,
-                key -> new GoldenUsage(config.artifacts()), GoldenUsage.class);
+        this.settings = GoldenSettings.from(context);
+        this.store = new GoldenStore(settings.dir());
+        this.run = GoldenRun.of(context, settings);
+        if (settings.mode().records()) {
+            run.started(context.getUniqueId(), TestCommands.qualifiedTestId(context));
+        }
     }
 
     static GoldenSession of(ExtensionContext context) {
@@ -86,17 +106,31 @@ final class GoldenSession {
         };
     }
 
+    /** The invocation's arguments, for naming a duplicate golden after them. */
+    void arguments(List<Object> arguments) {
+        this.arguments = List.copyOf(arguments.stream().filter(a -> a != null).toList());
+    }
+
     Path directory() {
-        return config.dir();
+        return settings.dir();
     }
 
     /** A pipeline setting recorded in the manifest of every golden this invocation records. */
     synchronized void setting(String key, Object value) {
-        settings.put(key, String.valueOf(value));
+        pipelineSettings.put(key, String.valueOf(value));
     }
 
+    /** Keeps a copy of {@code tensor} (later writes to the caller's array cannot change it). */
     synchronized void capture(String name, ActualTensor tensor) {
         captures.add(new Captured(name, tensor.copy()));
+    }
+
+    /**
+     * From now on, outputs that go through a golden are captured too, for {@code @Deterministic(repeat = ...)} to
+     * compare between runs; other tests do not pay for a copy of every tensor they verify.
+     */
+    synchronized void captureGoldens() {
+        capturingGoldens = true;
     }
 
     /** The outputs captured so far, leaving none: each run of a repeated test starts empty. */
@@ -106,101 +140,254 @@ final class GoldenSession {
         return taken;
     }
 
-    /** Compares {@code actual} with golden {@code name}, or records it, as the mode says. */
+    /** Compares {@code actual} with golden {@code name}, or stages it for recording, as the mode says. */
     void verify(String name, ActualTensor actual, String description) {
         verify(name, actual, description, Map.of());
     }
 
     void verify(String name, ActualTensor actual, String description, Map<String, String> assertionSettings) {
         GoldenStore.checkName(name);
-        capture(name, actual);
+        synchronized (this) {
+            if (capturingGoldens) {
+                capture(name, actual);
+            }
+        }
+        store.removeLeftovers();
         GoldenMessages.Origin origin = origin(description);
         Platform current = Platform.current(actual.deviceType(), actual.deviceId());
-        if (config.mode() == GoldenSettings.Mode.RECORD) {
+        GoldenResult.Subject subject = subject(name, actual, current);
+        if (settings.mode() == GoldenMode.RECORD) {
             // Not reading the old golden first: recording is how a corrupt one gets replaced.
-            record(name, actual, current, origin, assertionSettings);
+            stage(name, actual, current, origin, subject, assertionSettings);
             return;
         }
-        Optional<GoldenStore.Selected> selected = store.select(name, current);
-        if (selected.isEmpty() && config.mode() == GoldenSettings.Mode.RECORD_MISSING && config.mayWrite()) {
-            record(name, actual, current, origin, assertionSettings);
+        Optional<GoldenStore.Selected> selected = readOrReport(subject, () -> store.select(name, current,
+                settings.variant()));
+        if (selected.isEmpty() && settings.mode() == GoldenMode.RECORD_MISSING && settings.mayWrite()) {
+            stage(name, actual, current, origin, subject, assertionSettings);
             return;
         }
         if (selected.isEmpty()) {
-            writeResult(name, "missing", actual, current, (String) null);
-            boolean ciRefused = config.mode() == GoldenSettings.Mode.RECORD_MISSING;   // here only when CI refused
-            throw new GoldenAssertionError(GoldenMessages.missing(origin, name, missingReason(name),
-                    TestCommands.recordMissing(context, SeededExtension.storedSeeds(context).orElse(null)),
+            String reason = missingReason(name);
+            writeResult(new GoldenResult(GoldenResult.FORMAT, GoldenResult.Status.MISSING, subject, null, null,
+                    reason));
+            boolean ciRefused = settings.mode() == GoldenMode.RECORD_MISSING;   // here only when CI refused
+            throw new GoldenAssertionError(GoldenMessages.missing(origin, name, reason, facts().recordMissing(),
                     ciRefused));
         }
-        compare(name, actual, current, selected.get(), origin);
+        refuseRecordedByAnotherInThisRun(name, selected.get(), origin);
+        compare(name, actual, current, selected.get(), origin, subject);
     }
 
+    /**
+     * The one comparison: the golden's file is read once, its checksum and the summary of every element computed in
+     * the same pass; the summary goes to the result file, and only a failure reads the golden again for the details
+     * its message reports.
+     */
     private void compare(String name, ActualTensor actual, Platform current, GoldenStore.Selected selected,
-                         GoldenMessages.Origin origin) {
-        GoldenStore.Loaded golden = store.load(selected);
-        usage.read(store, golden.file());
-        String location = golden.file() + "#" + golden.tensor();
-        if (!Arrays.equals(golden.shape(), actual.shape()) || selected.variant().trajectory()
-                != actual.trajectory()) {
-            throw new GoldenAssertionError(GoldenMessages.shapeMismatch(origin, actual, location,
-                    selected.variant().dtype(), golden.shape()));
+                         GoldenMessages.Origin origin, GoldenResult.Subject subject) {
+        run.read(store.dir(), name, selected.key());
+        GoldenManifest.Variant variant = selected.variant();
+        String location = store.file(selected) + "#" + variant.tensor();
+        if (!Arrays.equals(variant.shape(), actual.shape()) || variant.trajectory() != actual.trajectory()) {
+            String message = GoldenMessages.shapeMismatch(origin, actual, location, variant.dtype(),
+                    variant.shape());
+            writeResult(new GoldenResult(GoldenResult.FORMAT, GoldenResult.Status.FAILED, subject, null, null,
+                    message));
+            throw new GoldenAssertionError(message);
         }
-        Tolerance tolerance = Tolerances.resolve(store.dir(), Config.get(context, Goldens.TOLERANCES_PROPERTY)
-                .orElse(Tolerances.FILE_NAME), name, actual.dtype(),
-                selected.variant().platform(), current, DeterministicExtension.isDeterministic(context));
-        if (TensorComparison.countMismatches(actual.data(), golden.data(), tolerance.atol(), tolerance.rtol()) == 0) {
+        Tolerance tolerance = readOrReport(subject, () -> Tolerances.resolve(store.dir(), settings.tolerances(), name,
+                actual.dtype(), variant.platform(), current, facts().deterministic()));
+        TensorComparison.Accumulator accumulator = new TensorComparison.Accumulator(actual.data(), actual.steps(),
+                actual.trajectory(), tolerance.atol(), tolerance.rtol());
+        readOrReport(subject, () -> {
+            store.stream(selected, accumulator::accept);
+            return null;
+        });
+        TensorComparison.Verdict verdict = accumulator.verdict();
+        if (verdict.summary().passed()) {
             context.publishReportEntry("reprodiff.golden." + name, selected.key() + " within " + tolerance.rule()
                     + " (" + tolerance.source() + ")");
-            writeResult(name, "passed", actual, current, selected, tolerance, golden.data(), -1, List.of());
+            List<Artifacts.Artifact> images = settings.artifactsAlways()
+                    ? writeArtifacts(name, actual, store.load(selected).data()).orElse(List.of()) : List.of();
+            writeResult(new GoldenResult(GoldenResult.FORMAT, GoldenResult.Status.PASSED, subject,
+                    comparison(selected, tolerance, verdict, actual, images), null, null));
             return;
         }
-        TensorComparison.Result result = TensorComparison.compare(actual.data(), golden.data(), tolerance.atol(),
+        float[] golden = readOrReport(subject, () -> store.load(selected)).data();
+        TensorComparison.Result result = TensorComparison.compare(actual.data(), golden, tolerance.atol(),
                 tolerance.rtol());
-        int steps = actual.steps();
-        double[] stepLinf = actual.trajectory() ? TensorComparison.stepLinf(actual.data(), golden.data(), steps)
-                : null;
-        int firstStep = actual.trajectory() ? TensorComparison.firstStepOutOfTolerance(actual.data(),
-                golden.data(), steps, tolerance.atol(), tolerance.rtol()) : -1;
-        List<Path> artifacts = writeArtifacts(name, actual, golden.data());
-        writeResult(name, "failed", actual, current, selected, tolerance, golden.data(), firstStep, artifacts);
+        Optional<List<Artifacts.Artifact>> artifacts = writeArtifacts(name, actual, golden);
         String message = GoldenMessages.mismatch(new GoldenMessages.Mismatch(origin, actual, current, location,
-                selected, tolerance, result, golden.data(), firstStep, stepLinf, artifacts == null
-                ? "none written (" + artifactsError + ")"
-                : artifacts.stream().map(Path::toString).collect(Collectors.joining(", "))));
-        throw new GoldenAssertionError(message, GoldenMessages.summary(actual, golden.data(), result.maxAbsIndex()),
+                selected, tolerance, result, golden, verdict.steps(), artifacts
+                .map(list -> list.stream().map(a -> a.file().toString()).collect(Collectors.joining(", ")))
+                .orElse("none written (" + artifactsError + ")")));
+        writeResult(new GoldenResult(GoldenResult.FORMAT, GoldenResult.Status.FAILED, subject,
+                comparison(selected, tolerance, verdict, actual, artifacts.orElse(List.of())), null, null));
+        throw new GoldenAssertionError(message, GoldenMessages.summary(actual, golden, result.maxAbsIndex()),
                 GoldenMessages.summary(actual, actual.data(), result.maxAbsIndex()));
     }
 
-    private void record(String name, ActualTensor actual, Platform current, GoldenMessages.Origin origin,
-                        Map<String, String> assertionSettings) {
-        if (!config.mayWrite()) {
+    private static GoldenResult.Comparison comparison(GoldenStore.Selected selected, Tolerance tolerance,
+                                                      TensorComparison.Verdict verdict, ActualTensor actual,
+                                                      List<Artifacts.Artifact> artifacts) {
+        TensorComparison.Steps steps = verdict.steps();
+        return new GoldenResult.Comparison(selected.key(), selected.choice(), selected.variant().platform(),
+                verdict.summary().linf(), tolerance.atol(), tolerance.rtol(), tolerance.source(),
+                verdict.summary().used(), verdict.summary().mismatched(), actual.data().length,
+                steps == null || steps.firstOutOfTolerance() < 0 ? null : steps.firstOutOfTolerance(),
+                steps == null ? null : steps.linf(), artifacts.stream().map(a -> a.file().toString())
+                .filter(f -> f.endsWith(".png")).toList());
+    }
+
+    /** Keeps the tensor until the test has passed ({@link #close}), refusing non-finite values and duplicates. */
+    private void stage(String name, ActualTensor actual, Platform current, GoldenMessages.Origin origin,
+                       GoldenResult.Subject subject, Map<String, String> assertionSettings) {
+        if (!settings.mayWrite()) {
             throw new GoldenAssertionError(origin.header() + GoldenMessages.ciRefusal(name));
         }
-        String variant = switch (config.recordAs()) {
-            case DEVICE -> current.deviceKey();
-            case DEVICE_TYPE -> current.deviceType();
-            default -> GoldenStore.DEFAULT_VARIANT;
-        };
-        Optional<Seeds> seeds = SeededExtension.storedSeeds(context);
-        GoldenManifest.Variant provenance = new GoldenManifest.Variant(null, null, actual.dtype(), actual.shape(),
-                actual.trajectory(), null, TestCommands.qualifiedTestId(context),
-                seeds.map(Seeds::values).orElse(null),
-                seeds.map(s -> s.source().label).orElse(null), settings(assertionSettings),
-                DeterministicExtension.isDeterministic(context),
-                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), current);
-        try {
-            Path file = store.record(name, variant, actual, provenance);
-            usage.read(store, file);
-            writeResult(name, "recorded", actual, current, variant);
-            context.publishReportEntry("reprodiff.golden." + name, GoldenMessages.recorded(name, variant, file));
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot record golden \"" + name + "\" in " + store.dir() + ": " + e, e);
+        long[] nonFinite = TensorComparison.nonFinite(actual.data());
+        if (nonFinite[0] > 0 && !settings.allowNonFinite()) {
+            throw new GoldenAssertionError(GoldenMessages.nonFiniteRefused(origin, name, actual, nonFinite[0],
+                    nonFinite[1]));
+        }
+        String variant = settings.variantOn(current);
+        Optional<String> other = run.claim(store.dir(), name, variant, context.getUniqueId(), facts().test());
+        if (other.isPresent()) {
+            throw new GoldenAssertionError(GoldenMessages.duplicate(origin, name, variant, other.get(),
+                    facts().test(), suggestion(name)));
+        }
+        Seeds seeds = facts().seeds();
+        GoldenManifest.Provenance provenance = new GoldenManifest.Provenance(actual.dtype(), actual.shape(),
+                actual.trajectory(), facts().test(), seeds == null ? null : seeds.values(),
+                seeds == null ? null : seeds.source().label, settings(assertionSettings), facts().deterministic(),
+                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), settings.run(), current);
+        synchronized (this) {
+            // A copy: the test may reuse its array before the recording is committed.
+            staged.put(name + "@" + variant, new Staged(name, variant, actual.copy(), provenance, subject));
+        }
+        run.staged(context.getUniqueId(), name);
+    }
+
+    /**
+     * Commits the staged recordings if the test passed ({@code getExecutionException()} is empty, as for
+     * {@code @TempDir(cleanup = ON_SUCCESS)}), else discards them; the store calls this after every
+     * {@code afterEach}, so a failure anywhere in the test's lifecycle keeps its goldens unwritten.
+     */
+    @Override
+    public void close() {
+        Optional<Throwable> failure = context.getExecutionException();
+        List<Throwable> errors = new ArrayList<>();
+        for (Staged recording : stagedRecordings()) {
+            if (failure.isPresent()) {
+                writeResult(new GoldenResult(GoldenResult.FORMAT, GoldenResult.Status.DISCARDED, recording.subject(),
+                        null, null, "not written: the test failed (" + failure.get() + ")"));
+                continue;
+            }
+            try {
+                commit(recording);
+            } catch (GoldenException e) {
+                writeResult(new GoldenResult(GoldenResult.FORMAT, GoldenResult.Status.DISCARDED, recording.subject(),
+                        null, null, "not written: " + e.getMessage()));
+                errors.add(new GoldenAssertionError(e.getMessage()));
+            } catch (IOException e) {
+                errors.add(new UncheckedIOException("Cannot record golden \"" + recording.name() + "\" in "
+                        + store.dir() + ": " + e, e));
+            }
+        }
+        if (settings.mode().records()) {
+            run.finished(context.getUniqueId());
+        }
+        if (!errors.isEmpty()) {
+            Throwable first = errors.get(0);
+            errors.subList(1, errors.size()).forEach(first::addSuppressed);
+            if (first instanceof Error error) {
+                throw error;
+            }
+            throw (RuntimeException) first;
         }
     }
 
+    private synchronized List<Staged> stagedRecordings() {
+        List<Staged> all = new ArrayList<>(staged.values());
+        staged.clear();
+        return all;
+    }
+
+    private void commit(Staged recording) throws IOException {
+        GoldenStore.Written written = store.record(recording.name(), recording.variant(), recording.tensor(),
+                recording.provenance());
+        run.read(store.dir(), recording.name(), recording.variant());
+        writeResult(new GoldenResult(GoldenResult.FORMAT, GoldenResult.Status.RECORDED, recording.subject(), null,
+                new GoldenResult.Recording(recording.variant(), written.change(),
+                        written.file().toAbsolutePath().normalize().toString(),
+                        written.bytes()), null));
+        context.publishReportEntry("reprodiff.golden." + recording.name(),
+                GoldenMessages.recorded(recording.name(), recording.variant(), written.file()));
+    }
+
+    /** In record-missing mode, a golden that another test recorded in this run is a duplicate, not a reference. */
+    private void refuseRecordedByAnotherInThisRun(String name, GoldenStore.Selected selected,
+                                                  GoldenMessages.Origin origin) {
+        GoldenManifest.Variant variant = selected.variant();
+        if (settings.mode() == GoldenMode.RECORD_MISSING && settings.run().equals(variant.run())
+                && !facts().test().equals(variant.test())) {
+            throw new GoldenAssertionError(GoldenMessages.duplicate(origin, name, selected.key(), variant.test(),
+                    facts().test(), suggestion(name)));
+        }
+    }
+
+    /** A golden that cannot be read gets a result file saying so (for the report) before the test fails. */
+    private <T> T readOrReport(GoldenResult.Subject subject, Supplier<T> read) {
+        try {
+            return read.get();
+        } catch (GoldenException e) {
+            writeResult(new GoldenResult(GoldenResult.FORMAT, GoldenResult.Status.CORRUPT, subject, null, null,
+                    e.getMessage()));
+            throw e;
+        }
+    }
+
+    private GoldenResult.Subject subject(String name, ActualTensor actual, Platform current) {
+        Seeds seeds = facts().seeds();
+        return new GoldenResult.Subject(settings.run(), MavenModule.path(), name,
+                store.dir().toAbsolutePath().normalize().toString(),
+                facts().testId(), facts().invocation(), seeds == null ? null : seeds.values(),
+                seeds == null ? null : seeds.source().label, facts().deterministic(), actual.dtype(), actual.shape(),
+                actual.trajectory(), current);
+    }
+
+    private synchronized Facts facts() {
+        if (facts == null) {
+            Seeds seeds = InvocationFacts.seeds(context).orElse(null);
+            facts = new Facts(TestCommands.testId(context), TestCommands.qualifiedTestId(context),
+                    TestCommands.invocation(context), seeds, InvocationFacts.isDeterministic(context),
+                    TestCommands.replay(context, seeds), TestCommands.record(context, seeds),
+                    TestCommands.recordMissing(context, seeds));
+        }
+        return facts;
+    }
+
+    private GoldenMessages.Origin origin(String description) {
+        Facts facts = facts();
+        return new GoldenMessages.Origin(description == null || description.isBlank() ? facts.testId()
+                : description, facts.seeds() == null ? null : facts.seeds().describe(), facts.replay(),
+                facts.record());
+    }
+
+    /** {@code name-<first argument>}: the name a duplicate could take to be this invocation's own. */
+    private String suggestion(String name) {
+        for (Object argument : arguments) {
+            if (!(argument instanceof Generator) && !(argument instanceof Golden) && !(argument instanceof List)) {
+                String part = String.valueOf(argument).replaceAll("[^A-Za-z0-9_.-]+", "_");
+                return part.isEmpty() ? null : name + "-" + part;
+            }
+        }
+        return facts().invocation() == null ? null : name + "-" + facts().invocation().replaceAll("\\D", "");
+    }
+
     private synchronized Map<String, String> settings(Map<String, String> assertionSettings) {
-        Map<String, String> all = new TreeMap<>(settings);
+        Map<String, String> all = new TreeMap<>(pipelineSettings);
         all.putAll(assertionSettings);
         return all.isEmpty() ? null : all;
     }
@@ -212,83 +399,42 @@ final class GoldenSession {
                 + " (it has " + String.join(", ", manifest.get().variants.keySet()) + ")";
     }
 
-    /** The artifacts written, or null (and {@link #artifactsError} set) when they could not be. */
-    private List<Path> writeArtifacts(String name, ActualTensor actual, float[] golden) {
-        Path folder = config.artifacts().resolve(TestCommands.testId(context).replace('#', '/'));
+    /** The artifacts written and attached, or empty (the reason kept for the message) when they could not be. */
+    private Optional<List<Artifacts.Artifact>> writeArtifacts(String name, ActualTensor actual, float[] golden) {
+        Path folder = settings.artifacts().resolve(TestCommands.testId(context).replace('#', '/'));
         try {
-            List<Path> files = Artifacts.write(folder, name, actual, golden);
-            files.forEach(this::publish);
-            return files;
+            List<Artifacts.Artifact> files = Artifacts.write(folder, name, actual, golden);
+            files.forEach(artifact -> publish(name, artifact));
+            return Optional.of(files);
         } catch (IOException | RuntimeException e) {
             artifactsError = e.toString();
-            return null;
+            return Optional.empty();
         }
     }
 
-    /** The per-golden result file for reports; a passing image-shaped golden gets its pictures there too. */
-    private void writeResult(String name, String status, ActualTensor actual, Platform current,
-                             GoldenStore.Selected selected, Tolerance tolerance, float[] golden, int firstStep,
-                             List<Path> artifacts) {
-        List<Path> images = artifacts;
-        long[] last = actual.trajectory() ? java.util.Arrays.copyOfRange(actual.shape(), 1, actual.shape().length)
-                : actual.shape();
-        if (images != null && images.isEmpty() && Artifacts.imageShape(last) != null) {
-            Path folder = config.artifacts().resolve(GoldenResult.FOLDER).resolve("images")
-                    .resolve(TestCommands.testId(context).replace('#', '/'));
-            try {
-                images = Artifacts.write(folder, name, actual, golden);
-            } catch (IOException | RuntimeException e) {
-                images = List.of();
-            }
-        }
-        TensorComparison.Result r = TensorComparison.compare(actual.data(), golden, tolerance.atol(),
-                tolerance.rtol());
-        Optional<Seeds> seeds = SeededExtension.storedSeeds(context);
-        writeResult(new GoldenResult(
-                GoldenResult.FORMAT, name, TestCommands.testId(context), status, store.dir().toString(),
-                selected.key(), selected.choice(), actual.dtype(), actual.shape(),
-                seeds.map(Seeds::values).orElse(null), seeds.map(s -> s.source().label).orElse(null),
-                DeterministicExtension.isDeterministic(context), r.maxAbs(), tolerance.atol(), tolerance.rtol(),
-                tolerance.source(), tolerance.used(actual.data(), golden), r.mismatched(),
-                r.total(), firstStep < 0 ? null : firstStep, current, selected.variant().platform(),
-                images == null ? List.of() : images.stream().filter(p -> p.toString().endsWith(".png"))
-                        .map(Path::toString).toList()));
-    }
-
-    /** Recordings and missing goldens get a result file without a comparison. */
-    private void writeResult(String name, String status, ActualTensor actual, Platform current, String variant) {
-        Optional<Seeds> seeds = SeededExtension.storedSeeds(context);
-        writeResult(new GoldenResult(
-                GoldenResult.FORMAT, name, TestCommands.testId(context), status, store.dir().toString(), variant,
-                null, actual.dtype(), actual.shape(), seeds.map(Seeds::values).orElse(null),
-                seeds.map(s -> s.source().label).orElse(null), DeterministicExtension.isDeterministic(context),
-                null, null, null, null, null, null, null, null, current, null, List.of()));
-    }
-
-    /** Writes a result file for reports; a failure to write never fails the test. */
+    /** Writes a result file for the plugin's goals; a failure to write never fails the test. */
     private void writeResult(GoldenResult result) {
         try {
-            result.write(config.artifacts());
+            result.write(settings.artifacts());
         } catch (IOException | RuntimeException e) {
-            System.err.println("reprodiff: cannot write the result of golden \"" + result.golden() + "\": " + e);
+            System.err.println("reprodiff: cannot write the result of golden \"" + result.subject().golden() + "\": "
+                    + e);
         }
     }
 
-    /** A report entry with the path, and the file itself attached to the test report (JUnit 5.12+). */
-    private void publish(Path file) {
+    /**
+     * A report entry with the path, and the file itself attached to the test report (JUnit 5.12+) under a name that
+     * keeps the golden's folders, so that {@code a/x} and {@code b/x} do not collide.
+     */
+    private void publish(String name, Artifacts.Artifact artifact) {
+        Path file = artifact.file();
         context.publishReportEntry("reprodiff.artifact", file.toString());
         MediaType type = file.toString().endsWith(".png") ? MediaType.IMAGE_PNG : MediaType.APPLICATION_OCTET_STREAM;
         try {
-            context.publishFile(file.getFileName().toString(), type, target -> Files.copy(file, target));
+            context.publishFile(GoldenMessages.attachmentName(name, artifact.suffix()), type,
+                    target -> Files.copy(file, target));
         } catch (RuntimeException e) {
             // A launcher without an output directory: the report entry and the file under target/reprodiff stay.
         }
-    }
-
-    private GoldenMessages.Origin origin(String description) {
-        Optional<Seeds> seeds = SeededExtension.storedSeeds(context);
-        return new GoldenMessages.Origin(description == null || description.isBlank() ? TestCommands.testId(context)
-                : description, seeds.map(Seeds::describe).orElse(null),
-                TestCommands.replay(context, seeds.orElse(null)), TestCommands.record(context, seeds.orElse(null)));
     }
 }

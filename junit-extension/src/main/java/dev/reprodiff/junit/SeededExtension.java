@@ -62,7 +62,7 @@ final class SeededExtension implements BeforeEachCallback, ParameterResolver, Te
 
     @Override
     public void handleTestExecutionException(ExtensionContext context, Throwable throwable) throws Throwable {
-        Optional<Seeds> seeds = storedSeeds(context);
+        Optional<Seeds> seeds = InvocationFacts.seeds(context);
         if (seeds.isEmpty() || throwable instanceof ReportsSeeds) {
             throw throwable;
         }
@@ -90,19 +90,9 @@ final class SeededExtension implements BeforeEachCallback, ParameterResolver, Te
             entries.put(Seeded.SEED_PROPERTY, seeds.csv());
             entries.put(Seeded.SEED_PROPERTY + ".source", seeds.source().label);
             context.publishReportEntry(entries);
+            InvocationFacts.publishSeeds(context, seeds);
             return seeds;
         }, Seeds.class);
-    }
-
-    /** The seeds if this invocation is seeded (resolved already), for other extensions' messages. */
-    static Optional<Seeds> storedSeeds(ExtensionContext context) {
-        return Optional.ofNullable(context.getStore(NAMESPACE).get(Seeds.class, Seeds.class));
-    }
-
-    /** The generators already injected into this invocation, if any. */
-    @SuppressWarnings("unchecked")
-    static Optional<List<Generator>> storedGenerators(ExtensionContext context) {
-        return Optional.ofNullable((List<Generator>) context.getStore(NAMESPACE).get(GENERATORS, List.class));
     }
 
     @SuppressWarnings("unchecked")

@@ -3,6 +3,10 @@ package dev.reprodiff.junit;
 /**
  * Element-wise comparison of two float32 tensors under {@code |actual - golden| <= atol + rtol * |golden|}, as
  * {@code torch.testing.assert_close} checks it (NaN never matches; infinities match only themselves).
+ *
+ * <p>A passing comparison costs one pass over the two tensors ({@link #summarize}: the verdict, the L-infinity and the
+ * share of the tolerance used, on vector lanes where the JVM has them); only a failure pays for the statistics its
+ * message reports ({@link #compare}).
  */
 final class TensorComparison {
 
@@ -13,12 +17,99 @@ final class TensorComparison {
     private TensorComparison() {
     }
 
-    /** What a failure message reports; an index is -1 where every difference was NaN. */
-    record Result(long mismatched, long total, double maxAbs, int maxAbsIndex, double maxRel, int maxRelIndex,
-                  double cosineDistance) {
+    /**
+     * The verdict of a comparison and what a result file reports about it.
+     *
+     * @param linf the largest {@code |actual - golden|} over the elements whose difference is a number (a NaN element
+     *        is a mismatch, which the failure message names)
+     * @param used the largest share of its allowance any element used, {@code |a - g| / (atol + rtol * |g|)}: 0 for
+     *        identical tensors, above 1 outside tolerance, infinite where an exact rule meets a difference
+     */
+    record Summary(long mismatched, float linf, float used) {
+
+        /** A summary whose mismatches the share cannot measure (a NaN, an infinite golden) reads as outside. */
+        static Summary of(long mismatched, float linf, float used) {
+            return new Summary(mismatched, linf, mismatched > 0 && !(used > 1) ? Float.POSITIVE_INFINITY : used);
+        }
+
+        boolean passed() {
+            return mismatched == 0;
+        }
     }
 
-    /** The number of elements outside tolerance: the fast path, with nothing else computed. */
+    /**
+     * What a failure message reports; the indices of the greatest differences count finite pairs only (-1 if
+     * there are none), and {@code firstNonFinite} is the first element outside tolerance that is NaN or infinite on
+     * either side (-1 if none is).
+     */
+    record Result(long mismatched, long total, double maxAbs, int maxAbsIndex, double maxRel, int maxRelIndex,
+                  double cosineDistance, int firstNonFinite, long nonFiniteActual, long nonFiniteGolden) {
+    }
+
+    /** A trajectory's per-step L-infinity and the first step with an element outside tolerance (-1 if none). */
+    record Steps(double[] linf, int firstOutOfTolerance) {
+    }
+
+    /** The summary of every element, and for a trajectory of every step; steps is null for a single tensor. */
+    record Verdict(Summary summary, Steps steps) {
+    }
+
+    /**
+     * Summarizes {@code actual} against a golden that arrives in chunks, in order (as its file is read), so that
+     * a passing comparison needs one pass over the file and never holds the golden whole; each chunk is split at step
+     * boundaries for a trajectory.
+     */
+    static final class Accumulator {
+
+        private final float[] actual;
+        private final double atol;
+        private final double rtol;
+        private final int stepSize;
+        private final double[] stepLinf;
+        private int position;
+        private int firstStep = -1;
+        private long mismatched;
+        private float linf;
+        private float used;
+
+        Accumulator(float[] actual, int steps, boolean trajectory, double atol, double rtol) {
+            this.actual = actual;
+            this.atol = atol;
+            this.rtol = rtol;
+            this.stepSize = trajectory ? actual.length / Math.max(steps, 1) : Math.max(actual.length, 1);
+            this.stepLinf = trajectory ? new double[steps] : null;
+        }
+
+        /** The next {@code count} golden elements. */
+        void accept(float[] golden, int count) {
+            int offset = 0;
+            while (offset < count) {
+                int step = position / stepSize;
+                int take = Math.min(count - offset, (step + 1) * stepSize - position);
+                Summary s = summarize(actual, position, golden, offset, take, atol, rtol);
+                mismatched += s.mismatched();
+                linf = Math.max(linf, s.linf());
+                used = Math.max(used, s.used());
+                if (stepLinf != null) {
+                    stepLinf[step] = Math.max(stepLinf[step], s.linf());
+                    firstStep = firstStep < 0 && !s.passed() ? step : firstStep;
+                }
+                position += take;
+                offset += take;
+            }
+        }
+
+        Verdict verdict() {
+            if (position != actual.length) {
+                throw new IllegalStateException("The golden held " + position + " elements, the tensor "
+                        + actual.length);
+            }
+            return new Verdict(Summary.of(mismatched, linf, used), stepLinf == null ? null
+                    : new Steps(stepLinf, firstStep));
+        }
+    }
+
+    /** The number of elements outside tolerance, with nothing else computed. */
     static long countMismatches(float[] actual, float[] golden, double atol, double rtol) {
         return countMismatches(actual, golden, 0, actual.length, atol, rtol);
     }
@@ -30,18 +121,53 @@ final class TensorComparison {
 
     static long countMismatchesScalar(float[] actual, float[] golden, int from, int to, double atol, double rtol) {
         long mismatched = 0;
-        if (atol == 0 && rtol == 0) {
-            for (int i = from; i < to; i++) {
-                mismatched += actual[i] == golden[i] ? 0 : 1;
-            }
-            return mismatched;
-        }
         float fatol = (float) atol;
         float frtol = (float) rtol;
         for (int i = from; i < to; i++) {
             mismatched += close(actual[i], golden[i], fatol, frtol) ? 0 : 1;
         }
         return mismatched;
+    }
+
+    /** The verdict, L-infinity and tolerance used, in one pass. */
+    static Summary summarize(float[] actual, float[] golden, double atol, double rtol) {
+        return summarize(actual, golden, 0, actual.length, atol, rtol);
+    }
+
+    static Summary summarize(float[] actual, float[] golden, int from, int to, double atol, double rtol) {
+        return summarize(actual, from, golden, from, to - from, atol, rtol);
+    }
+
+    /** {@code actual[actualFrom ...]} against {@code golden[goldenFrom ...]}, {@code length} elements. */
+    static Summary summarize(float[] actual, int actualFrom, float[] golden, int goldenFrom, int length, double atol,
+                             double rtol) {
+        return LANES ? ComparisonLanes.summarize(actual, actualFrom, golden, goldenFrom, length, (float) atol,
+                (float) rtol) : summarizeScalar(actual, actualFrom, golden, goldenFrom, length, (float) atol,
+                (float) rtol);
+    }
+
+    /**
+     * {@link #summarize} one element at a time, in the float operations of the lanes: the maximum difference rises
+     * only where {@code diff > linf} (a NaN difference never raises it), and the share is divided out where
+     * {@code diff > used * allowed}.
+     */
+    static Summary summarizeScalar(float[] actual, int actualFrom, float[] golden, int goldenFrom, int length,
+                                   float atol, float rtol) {
+        long mismatched = 0;
+        float linf = 0;
+        float used = 0;
+        for (int i = 0; i < length; i++) {
+            float a = actual[actualFrom + i];
+            float g = golden[goldenFrom + i];
+            float diff = Math.abs(a - g);
+            float allowed = Math.abs(g) * rtol + atol;
+            mismatched += close(a, g, atol, rtol) ? 0 : 1;
+            linf = diff > linf ? diff : linf;
+            if (diff > used * allowed) {
+                used = Math.max(used, diff / allowed);
+            }
+        }
+        return Summary.of(mismatched, linf, used);
     }
 
     /**
@@ -61,59 +187,65 @@ final class TensorComparison {
         double maxRel = 0;
         int maxAbsIndex = -1;
         int maxRelIndex = -1;
+        int firstNonFinite = -1;
+        long nonFiniteActual = 0;
+        long nonFiniteGolden = 0;
         double dot = 0;
         double actualNorm = 0;
         double goldenNorm = 0;
         for (int i = 0; i < actual.length; i++) {
             double a = actual[i];
             double g = golden[i];
-            double abs = a == g ? 0 : Math.abs(a - g);
-            double rel = abs == 0 ? 0 : abs / Math.abs(g);
-            if (!close(actual[i], golden[i], (float) atol, (float) rtol)) {
-                mismatched++;
-            }
-            if (abs > maxAbs || (maxAbsIndex < 0 && abs == 0)) {
-                maxAbs = abs;
-                maxAbsIndex = i;
-            }
-            if (rel > maxRel || (maxRelIndex < 0 && rel == 0)) {
-                maxRel = rel;
-                maxRelIndex = i;
-            }
+            boolean close = close(actual[i], golden[i], (float) atol, (float) rtol);
+            mismatched += close ? 0 : 1;
+            nonFiniteActual += Double.isFinite(a) ? 0 : 1;
+            nonFiniteGolden += Double.isFinite(g) ? 0 : 1;
             dot += a * g;
             actualNorm += a * a;
             goldenNorm += g * g;
+            if (!Double.isFinite(a) || !Double.isFinite(g)) {
+                firstNonFinite = firstNonFinite < 0 && !close ? i : firstNonFinite;
+                continue;   // no difference to rank: inf - inf is NaN, NaN - x is NaN
+            }
+            double abs = Math.abs(a - g);
+            double rel = abs == 0 ? 0 : abs / Math.abs(g);
+            if (abs > maxAbs || maxAbsIndex < 0) {
+                maxAbs = abs;
+                maxAbsIndex = i;
+            }
+            if (rel > maxRel || maxRelIndex < 0) {
+                maxRel = rel;
+                maxRelIndex = i;
+            }
         }
         return new Result(mismatched, actual.length, maxAbs, maxAbsIndex, maxRel, maxRelIndex,
-                cosineDistance(dot, actualNorm, goldenNorm));
+                cosineDistance(dot, actualNorm, goldenNorm), firstNonFinite, nonFiniteActual, nonFiniteGolden);
     }
 
-    /** L-infinity of the difference of each of {@code steps} equal slices (a trajectory, steps first). */
-    static double[] stepLinf(float[] actual, float[] golden, int steps) {
+    /** The per-step statistics of a trajectory of {@code steps} equal slices, steps first. */
+    static Steps steps(float[] actual, float[] golden, int steps, double atol, double rtol) {
         int size = actual.length / steps;
         double[] linf = new double[steps];
+        int first = -1;
         for (int step = 0; step < steps; step++) {
-            for (int i = step * size; i < (step + 1) * size; i++) {
-                double diff = actual[i] == golden[i] ? 0 : Math.abs((double) actual[i] - golden[i]);
-                if (Double.isNaN(diff)) {
-                    linf[step] = diff;
-                    break;
-                }
-                linf[step] = Math.max(linf[step], diff);
-            }
+            Summary summary = summarize(actual, golden, step * size, (step + 1) * size, atol, rtol);
+            linf[step] = summary.linf();
+            first = first < 0 && !summary.passed() ? step : first;
         }
-        return linf;
+        return new Steps(linf, first);
     }
 
-    /** The first step with an element outside tolerance, or -1. */
-    static int firstStepOutOfTolerance(float[] actual, float[] golden, int steps, double atol, double rtol) {
-        int size = actual.length / steps;
-        for (int step = 0; step < steps; step++) {
-            if (countMismatches(actual, golden, step * size, (step + 1) * size, atol, rtol) > 0) {
-                return step;
+    /** The number of elements that are NaN or infinite, and the first one's index (-1 if none). */
+    static long[] nonFinite(float[] values) {
+        long count = 0;
+        long first = -1;
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                first = first < 0 ? i : first;
+                count++;
             }
         }
-        return -1;
+        return new long[] {count, first};
     }
 
     /** The first element whose bits differ (identical runs reproduce even NaN payloads), or -1. */

@@ -28,23 +28,6 @@ record Tolerance(double atol, double rtol, String source) {
         return atol == 0 && rtol == 0;
     }
 
-    /**
-     * The largest share of its allowance any element used: {@code max |a - g| / (atol + rtol * |g|)}; 0 for identical
-     * tensors, above 1 outside tolerance, infinite where an exact rule meets any difference.
-     */
-    double used(float[] actual, float[] golden) {
-        double used = 0;
-        for (int i = 0; i < actual.length; i++) {
-            if (actual[i] == golden[i]) {
-                continue;
-            }
-            double diff = Math.abs((double) actual[i] - golden[i]);
-            double allowed = atol + rtol * Math.abs((double) golden[i]);
-            used = Math.max(used, Double.isNaN(diff) || allowed == 0 ? Double.POSITIVE_INFINITY : diff / allowed);
-        }
-        return used;
-    }
-
     /** {@code |actual - golden| <= 1.0e-05 + 1.3e-06 * |golden|}, or {@code |actual - golden| = 0}. */
     String rule() {
         return isExact() ? "|actual - golden| = 0"

@@ -2,6 +2,7 @@ package dev.reprodiff.junit;
 
 import dev.reprodiff.determinism.Determinism;
 import dev.reprodiff.random.Generator;
+import dev.reprodiff.golden.GoldenManifest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static dev.reprodiff.junit.TestKit.MVN_TEST;
 import static dev.reprodiff.junit.ReproAssertions.assertThatTensor;
 import static dev.reprodiff.junit.TestKit.assertAllSucceeded;
 import static dev.reprodiff.junit.TestKit.execute;
@@ -117,6 +119,58 @@ class DeterministicExtensionTests {
         assertThat(SEEN).hasSize(8).containsOnly(1);
     }
 
+    /** A @Deterministic test holding libtorch's switches for a while, beside other tests recording goldens. */
+    static class ExclusiveTestCase {
+        static volatile long start;
+        static volatile long end;
+
+        @Test
+        @Deterministic
+        void holdsTheSwitches(Golden golden) throws InterruptedException {
+            start = System.nanoTime();
+            golden.verify("deterministic", new float[] {1}, 1);
+            Thread.sleep(300);
+            end = System.nanoTime();
+        }
+    }
+
+    @Goldens
+    static class BesideTestCase {
+        static final List<long[]> WINDOWS = new CopyOnWriteArrayList<>();
+
+        @org.junit.jupiter.api.RepeatedTest(8)
+        void recordsBeside(Golden golden, org.junit.jupiter.api.RepetitionInfo repetition)
+                throws InterruptedException {
+            long start = System.nanoTime();
+            golden.verify("beside/g" + repetition.getCurrentRepetition(), new float[] {1}, 1);
+            Thread.sleep(40);
+            WINDOWS.add(new long[] {start, System.nanoTime()});
+        }
+    }
+
+    @Test
+    void noTestRunsWhileADeterministicOneDoesAndEveryManifestRecordsTheSwitchesOfItsOwnTest() {
+        BesideTestCase.WINDOWS.clear();
+        assertAllSucceeded(TestKit.executeClasses(List.of(BesideTestCase.class, ExclusiveTestCase.class),
+                "reprodiff.golden.dir", goldens.toString(), "reprodiff.artifacts.dir",
+                goldens.resolve("artifacts").toString(), "reprodiff.ci", "false", "reprodiff.golden.mode", "record",
+                "junit.jupiter.execution.parallel.enabled", "true",
+                "junit.jupiter.execution.parallel.mode.default", "concurrent",
+                "junit.jupiter.execution.parallel.mode.classes.default", "concurrent"), 9);
+        assertThat(BesideTestCase.WINDOWS).hasSize(8).allSatisfy(window -> assertThat(
+                window[1] < ExclusiveTestCase.start || window[0] > ExclusiveTestCase.end)
+                .as("a test ran while the @Deterministic one did").isTrue());
+        GoldenStore store = new GoldenStore(goldens);
+        for (int i = 1; i <= 8; i++) {
+            assertThat(store.readManifest("beside/g" + i).orElseThrow().variants.get("default").platform()
+                    .determinism()).containsEntry("deterministic_algorithms", false);
+        }
+        GoldenManifest.Variant deterministic = store.readManifest("deterministic").orElseThrow().variants
+                .get("default");
+        assertThat(deterministic.deterministic()).isTrue();
+        assertThat(deterministic.platform().determinism()).containsEntry("deterministic_algorithms", true);
+    }
+
     // ---- repeat
 
     @Seeded(0)
@@ -164,7 +218,7 @@ class DeterministicExtensionTests {
                         + "  \"drift\" float32[2, 2] differs between run 1 and run 2: 1 / 4 elements (25.0%), L-inf"
                         + " 1.00e+00 at index (1, 1): run 1 1.00000, run 2 2.00000\n"
                         + "Seeds: @Seeded(0)\n"
-                        + "Replay: mvn test -Dtest='DeterministicExtensionTests$RepeatTestCase#drifting'");
+                        + "Replay: " + MVN_TEST + " -Dtest='DeterministicExtensionTests$RepeatTestCase#drifting'");
     }
 
     @Test
@@ -175,7 +229,7 @@ class DeterministicExtensionTests {
                         + " none; pass them through Golden.verify, Golden.capture or"
                         + " assertThatTensor(...).matchesGolden\n"
                         + "Seeds: @Seeded(0)\n"
-                        + "Replay: mvn test -Dtest='DeterministicExtensionTests$RepeatTestCase#capturesNothing'");
+                        + "Replay: " + MVN_TEST + " -Dtest='DeterministicExtensionTests$RepeatTestCase#capturesNothing'");
     }
 
     @Test

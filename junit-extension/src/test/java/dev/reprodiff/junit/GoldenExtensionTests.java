@@ -1,6 +1,7 @@
 package dev.reprodiff.junit;
 
 import dev.reprodiff.golden.GoldenFiles;
+import dev.reprodiff.golden.GoldenResult;
 import dev.reprodiff.golden.Platform;
 import dev.reprodiff.golden.GoldenManifest;
 import dev.reprodiff.io.SafeTensors;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import static dev.reprodiff.junit.TestKit.MVN_TEST;
 import static dev.reprodiff.junit.ReproAssertions.assertThatTensor;
 import static dev.reprodiff.junit.ReproAssertions.assertThatTrajectory;
 import static dev.reprodiff.junit.TestKit.assertAllSucceeded;
@@ -46,8 +48,9 @@ class GoldenExtensionTests {
     }
 
     private String[] config(String... more) {
+        // test="": the run counts as complete, also when this module's own tests run with -Dtest=...
         List<String> all = new ArrayList<>(List.of("reprodiff.golden.dir", goldens.toString(),
-                "reprodiff.artifacts.dir", artifacts.toString(), "reprodiff.ci", "false"));
+                "reprodiff.artifacts.dir", artifacts.toString(), "reprodiff.ci", "false", "test", ""));
         all.addAll(List.of(more));
         return all.toArray(new String[0]);
     }
@@ -64,6 +67,21 @@ class GoldenExtensionTests {
 
     private static String platform() {
         return Platform.current("cpu", 0).describe();
+    }
+
+    /** The tensor file the manifest of golden {@code name} references for {@code variant}. */
+    private Path tensorFile(String name, String variant) {
+        return goldens.resolve(new GoldenStore(goldens).readManifest(name).orElseThrow().variants.get(variant).file());
+    }
+
+    private Path tensorFile(String name) {
+        return tensorFile(name, "default");
+    }
+
+    private List<String> filesIn(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).sorted().toList();
+        }
     }
 
     @Goldens
@@ -97,23 +115,22 @@ class GoldenExtensionTests {
     void recordAGoldenAndItsManifest() throws IOException {
         EngineExecutionResults results = run(TwoByTwoTestCase.class, "reprodiff.golden.mode", "record");
         assertAllSucceeded(results, 1);
-        Path file = goldens.resolve("two-by-two.safetensors");
-        assertThat(SafeTensors.readFloats(file, "golden")).containsExactly(1, 2, 3, 4);
         GoldenManifest manifest = new GoldenStore(goldens).readManifest("two-by-two").orElseThrow();
         GoldenManifest.Variant variant = manifest.variants.get("default");
-        assertThat(variant.file()).isEqualTo("two-by-two.safetensors");
+        Path file = goldens.resolve(variant.file());
+        assertThat(SafeTensors.readFloats(file, "golden")).containsExactly(1, 2, 3, 4);
+        assertThat(variant.sha256()).isEqualTo(GoldenFiles.sha256(file));
+        assertThat(variant.file()).isEqualTo("two-by-two." + variant.sha256().substring(0, 16) + ".safetensors");
+        assertThat(variant.crc32c()).isEqualTo(GoldenFiles.digests(file).crc32c()).hasSize(8);
         assertThat(variant.shape()).containsExactly(2, 2);
         assertThat(variant.dtype()).isEqualTo("float32");
-        assertThat(variant.sha256()).isEqualTo(GoldenFiles.sha256(file));
         assertThat(variant.test()).isEqualTo("dev.reprodiff.junit.GoldenExtensionTests$TwoByTwoTestCase#compare");
         assertThat(variant.platform().sameAs(Platform.current("cpu", 0))).isTrue();
         assertThat(variant.platform().determinism()).containsKey("deterministic_algorithms");
         assertThat(reportEntries(results)).containsExactly(Map.of("reprodiff.golden.two-by-two",
                 "Recorded golden \"two-by-two\" (default) to " + file));
-        try (Stream<Path> files = Files.list(goldens)) {
-            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder(
-                    "two-by-two.safetensors", "two-by-two.json");
-        }
+        assertThat(filesIn(goldens)).containsExactlyInAnyOrder(".reprodiff.lock", "two-by-two.json",
+                file.getFileName().toString());
     }
 
     @Test
@@ -138,7 +155,7 @@ class GoldenExtensionTests {
         record(TwoByTwoTestCase.class);
         values = new float[] {1, 2, 3, 4.5f};
         Throwable failure = onlyFailure(run(AssertJTestCase.class));
-        Path file = goldens.resolve("two-by-two.safetensors");
+        Path file = tensorFile("two-by-two");
         assertThat(failure).isInstanceOf(AssertionFailedError.class).hasMessage("[tiny tensor]\n"
                 + "Expecting actual:\n"
                 + "  float32[2, 2]\n"
@@ -155,8 +172,8 @@ class GoldenExtensionTests {
                 + "  Greatest relative difference: 1.25e-01 at index (1, 1) (up to 1.30e-06 allowed)\n"
                 + "  At (1, 1): actual 4.50000, golden 4.00000\n"
                 + "  Cosine distance: 1.70e-03\n"
-                + "Replay: mvn test -Dtest='GoldenExtensionTests$AssertJTestCase#compare'\n"
-                + "Record: mvn test -Dtest='GoldenExtensionTests$AssertJTestCase#compare'"
+                + "Replay: " + MVN_TEST + " -Dtest='GoldenExtensionTests$AssertJTestCase#compare'\n"
+                + "Record: " + MVN_TEST + " -Dtest='GoldenExtensionTests$AssertJTestCase#compare'"
                 + " -Dreprodiff.golden.mode=record\n"
                 + "Artifacts: " + artifacts.resolve("GoldenExtensionTests$AssertJTestCase/compare/two-by-two"
                 + ".actual.safetensors"));
@@ -171,7 +188,7 @@ class GoldenExtensionTests {
                 "[GoldenExtensionTests$TwoByTwoTestCase#compare]\n"
                         + "No golden \"two-by-two\" for this platform: " + goldens.resolve("two-by-two.json")
                         + " does not exist.\n"
-                        + "Record it: mvn test -Dtest='GoldenExtensionTests$TwoByTwoTestCase#compare'"
+                        + "Record it: " + MVN_TEST + " -Dtest='GoldenExtensionTests$TwoByTwoTestCase#compare'"
                         + " -Dreprodiff.golden.mode=record-missing");
     }
 
@@ -183,10 +200,10 @@ class GoldenExtensionTests {
                         + "Expecting actual:\n"
                         + "  float32[4]\n"
                         + "to have the shape of golden:\n"
-                        + "  " + goldens.resolve("two-by-two.safetensors") + "#golden  float32[2, 2]\n"
+                        + "  " + tensorFile("two-by-two") + "#golden  float32[2, 2]\n"
                         + "but the shapes differ.\n"
-                        + "Replay: mvn test -Dtest='GoldenExtensionTests$FlatTestCase#compare'\n"
-                        + "Record: mvn test -Dtest='GoldenExtensionTests$FlatTestCase#compare'"
+                        + "Replay: " + MVN_TEST + " -Dtest='GoldenExtensionTests$FlatTestCase#compare'\n"
+                        + "Record: " + MVN_TEST + " -Dtest='GoldenExtensionTests$FlatTestCase#compare'"
                         + " -Dreprodiff.golden.mode=record");
     }
 
@@ -203,14 +220,16 @@ class GoldenExtensionTests {
     @Test
     void overwriteOnlyWhenRecording() throws IOException {
         record(TwoByTwoTestCase.class);
+        Path first = tensorFile("two-by-two");
         values = new float[] {5, 6, 7, 8};
         assertThat(onlyFailure(run(TwoByTwoTestCase.class, "reprodiff.golden.mode", "record-missing")))
                 .hasMessageContaining("Mismatched elements: 4 / 4 (100.0%)");
-        assertThat(SafeTensors.readFloats(goldens.resolve("two-by-two.safetensors"), "golden"))
-                .containsExactly(1, 2, 3, 4);
+        assertThat(SafeTensors.readFloats(tensorFile("two-by-two"), "golden")).containsExactly(1, 2, 3, 4);
         record(TwoByTwoTestCase.class);
-        assertThat(SafeTensors.readFloats(goldens.resolve("two-by-two.safetensors"), "golden"))
-                .containsExactly(5, 6, 7, 8);
+        assertThat(SafeTensors.readFloats(tensorFile("two-by-two"), "golden")).containsExactly(5, 6, 7, 8);
+        assertThat(first).as("the replaced tensor file, removed after the manifest moved on").doesNotExist();
+        assertThat(filesIn(goldens)).containsExactlyInAnyOrder(".reprodiff.lock", "two-by-two.json",
+                tensorFile("two-by-two").getFileName().toString());
     }
 
     @Test
@@ -223,20 +242,20 @@ class GoldenExtensionTests {
     void neverWriteOnCiUnlessForced() {
         assertThat(onlyFailure(run(TwoByTwoTestCase.class, "reprodiff.golden.mode", "record", "reprodiff.ci",
                 "true"))).hasMessage("[GoldenExtensionTests$TwoByTwoTestCase#compare]\n"
-                + "Not recording golden \"two-by-two\": CI=true, and goldens are never written on CI unless"
-                + " reprodiff.golden.forceRecord=true");
+                + "Not recording golden \"two-by-two\": this is CI (CI is set, and not \"false\" or \"0\"), and goldens"
+                + " are never written on CI unless reprodiff.golden.forceRecord=true");
         assertThat(onlyFailure(run(TwoByTwoTestCase.class, "reprodiff.golden.mode", "record-missing",
                 "reprodiff.ci", "true"))).hasMessage("[GoldenExtensionTests$TwoByTwoTestCase#compare]\n"
                 + "No golden \"two-by-two\" for this platform: " + goldens.resolve("two-by-two.json")
                 + " does not exist.\n"
-                + "Not recording golden \"two-by-two\": CI=true, and goldens are never written on CI unless"
-                + " reprodiff.golden.forceRecord=true.\n"
-                + "Record it: mvn test -Dtest='GoldenExtensionTests$TwoByTwoTestCase#compare'"
+                + "Not recording golden \"two-by-two\": this is CI (CI is set, and not \"false\" or \"0\"), and goldens"
+                + " are never written on CI unless reprodiff.golden.forceRecord=true.\n"
+                + "Record it: " + MVN_TEST + " -Dtest='GoldenExtensionTests$TwoByTwoTestCase#compare'"
                 + " -Dreprodiff.golden.mode=record-missing");
         assertThat(goldens).isEmptyDirectory();
         assertAllSucceeded(run(TwoByTwoTestCase.class, "reprodiff.golden.mode", "record", "reprodiff.ci", "true",
                 "reprodiff.golden.forceRecord", "true"), 1);
-        assertThat(goldens.resolve("two-by-two.safetensors")).exists();
+        assertThat(tensorFile("two-by-two")).exists();
     }
 
     @Test
@@ -248,18 +267,19 @@ class GoldenExtensionTests {
     // ---- corrupt goldens: a clear error, nothing overwritten
 
     @Test
-    void refuseATruncatedGolden() throws IOException {
+    void refuseAnEditedGolden() throws IOException {
         record(TwoByTwoTestCase.class);
-        Path file = goldens.resolve("two-by-two.safetensors");
+        Path file = tensorFile("two-by-two");
         byte[] bytes = Files.readAllBytes(file);
-        byte[] truncated = Arrays.copyOf(bytes, bytes.length - 4);
+        byte[] truncated = bytes.clone();
+        truncated[bytes.length - 1] ^= 1;   // the last element's lowest mantissa bit
         Files.write(file, truncated);
-        String sha = GoldenFiles.sha256(file);
+        String crc = GoldenFiles.digests(file).crc32c();
         String recorded = new GoldenStore(goldens).readManifest("two-by-two").orElseThrow().variants
-                .get("default").sha256();
+                .get("default").crc32c();
         for (String mode : List.of("verify", "record-missing")) {
             assertThat(onlyFailure(run(TwoByTwoTestCase.class, "reprodiff.golden.mode", mode))).hasMessage(
-                    "Golden \"two-by-two\" is corrupt: " + file + " has SHA-256 " + sha + ", but its manifest "
+                    "Golden \"two-by-two\" is corrupt: " + file + " has CRC32C " + crc + ", but its manifest "
                             + goldens.resolve("two-by-two.json") + " recorded " + recorded
                             + " (a truncated or edited file, or an interrupted recording)");
             assertThat(Files.readAllBytes(file)).isEqualTo(truncated);
@@ -284,13 +304,16 @@ class GoldenExtensionTests {
     @Test
     void refuseAGoldenWhoseShapeIsNotItsManifests() throws IOException {
         record(TwoByTwoTestCase.class);
-        Path file = goldens.resolve("two-by-two.safetensors");
+        Path file = tensorFile("two-by-two");
         SafeTensors.saveFloats(file, Map.of("golden", dev.reprodiff.io.FloatTensor.of(1, 2, 3, 4)), Map.of());
         Path manifest = goldens.resolve("two-by-two.json");
         String json = Files.readString(manifest);
         String oldSha = new GoldenStore(goldens).readManifest("two-by-two").orElseThrow().variants.get("default")
                 .sha256();
-        Files.writeString(manifest, json.replace(oldSha, GoldenFiles.sha256(file)));
+        String oldCrc = new GoldenStore(goldens).readManifest("two-by-two").orElseThrow().variants.get("default")
+                .crc32c();
+        Files.writeString(manifest, json.replace(oldSha, GoldenFiles.sha256(file)).replace(oldCrc,
+                GoldenFiles.digests(file).crc32c()));
         assertThat(onlyFailure(run(TwoByTwoTestCase.class))).hasMessage("Golden file " + file
                 + " holds golden of shape [4], but its manifest recorded [2, 2]");
     }
@@ -300,11 +323,9 @@ class GoldenExtensionTests {
         Path blocked = Files.createDirectories(goldens.resolve("two-by-two.json"));
         Files.writeString(blocked.resolve("keep"), "a directory where the manifest goes");
         assertThat(onlyFailure(run(TwoByTwoTestCase.class, "reprodiff.golden.mode", "record")))
+                .hasMessage("Failed to close extension context").cause()
                 .hasMessageStartingWith("Cannot record golden \"two-by-two\" in " + goldens + ": ");
-        try (Stream<Path> files = Files.list(goldens)) {
-            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("two-by-two.json",
-                    "two-by-two.safetensors");
-        }
+        assertThat(filesIn(goldens)).containsExactly(".reprodiff.lock", "two-by-two.json");
     }
 
     // ---- per-platform variants and tolerances
@@ -321,7 +342,8 @@ class GoldenExtensionTests {
         record(TwoByTwoTestCase.class, "reprodiff.golden.recordAs", "device");
         assertThat(reportEntries(run(TwoByTwoTestCase.class)).get(0).get("reprodiff.golden.two-by-two"))
                 .startsWith(Platform.current("cpu", 0).deviceKey() + " within");
-        assertThat(goldens.resolve("two-by-two@cpu.safetensors")).exists();
+        assertThat(tensorFile("two-by-two", "cpu").getFileName().toString()).matches(
+                "two-by-two@cpu\\.[0-9a-f]{16}\\.safetensors");
     }
 
     @Test
@@ -397,6 +419,34 @@ class GoldenExtensionTests {
                         + "  L-inf by step: 0.00e+00, 5.00e-01, 1.00e+00\n");
     }
 
+    @Goldens
+    static class LargeTrajectoryTestCase {
+        @Test
+        void compare() {
+            assertThatTrajectory(values, 3, 50_000).matchesGolden("large-trajectory");
+        }
+    }
+
+    /** 600 KB: the golden file is read in several chunks, which straddle its steps. */
+    @Test
+    void streamALargeGoldenOnceAndNameTheStepThatLeftTolerance() throws IOException {
+        values = new float[150_000];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) Math.sin(i);
+        }
+        record(LargeTrajectoryTestCase.class);
+        assertAllSucceeded(run(LargeTrajectoryTestCase.class), 1);
+        values[120_000] += 0.25f;
+        assertThat(onlyFailure(run(LargeTrajectoryTestCase.class))).hasMessageContaining(
+                "  Mismatched elements: 1 / 150000 (0.0%)\n").hasMessageContaining(
+                "  First step out of tolerance: step 2 of 3 (counting from 0)\n"
+                        + "  L-inf by step: 0.00e+00, 0.00e+00, 2.50e-01\n");
+        GoldenResult result = GoldenResult.read(artifacts.resolve(
+                "results/GoldenExtensionTests$LargeTrajectoryTestCase/compare/large-trajectory.json"));
+        assertThat(result.comparison().firstStepOutOfTolerance()).isEqualTo(2);
+        assertThat(result.comparison().stepLinf()).hasSize(3);
+    }
+
     // ---- artifacts
 
     @Goldens
@@ -417,7 +467,10 @@ class GoldenExtensionTests {
                 artifacts.resolve("junit"), config());
         onlyFailure(results);
         assertThat(results.allEvents().stream().filter(e -> e.getType()
-                == org.junit.platform.testkit.engine.EventType.FILE_ENTRY_PUBLISHED)).hasSize(4);
+                == org.junit.platform.testkit.engine.EventType.FILE_ENTRY_PUBLISHED)
+                .map(e -> e.getRequiredPayload(org.junit.platform.engine.reporting.FileEntry.class).getPath()
+                        .getFileName().toString())).containsExactlyInAnyOrder("images+rgb.actual.safetensors",
+                "images+rgb.expected.png", "images+rgb.actual.png", "images+rgb.difference.png");
         Path folder = artifacts.resolve("GoldenExtensionTests$ImageTestCase/compare/images");
         assertThat(SafeTensors.readFloats(folder.resolve("rgb.actual.safetensors"), "actual")).isEqualTo(values);
         for (String png : List.of("rgb.expected.png", "rgb.actual.png", "rgb.difference.png")) {
@@ -436,7 +489,30 @@ class GoldenExtensionTests {
         assertAllSucceeded(run(ImageTestCase.class), 1);
         assertThat(artifacts.resolve("unread-goldens.txt")).hasContent("reprodiff: 1 of 2 goldens in " + goldens
                 + " were not read by this run (obsolete if the run included every test; nothing was deleted):\n"
-                + "  two-by-two.safetensors");
+                + "  two-by-two (default)");
+    }
+
+    @Test
+    void mergeWhatTheForksOfOneRunRead() throws IOException {
+        record(TwoByTwoTestCase.class);
+        values = new float[48];
+        record(ImageTestCase.class);
+        assertAllSucceeded(run(ImageTestCase.class, "reprodiff.run.id", "forks"), 1);
+        assertThat(artifacts.resolve("unread-goldens.txt")).content().startsWith("reprodiff: 1 of 2 goldens");
+        values = new float[] {1, 2, 3, 4};
+        assertAllSucceeded(run(TwoByTwoTestCase.class, "reprodiff.run.id", "forks"), 1);
+        assertThat(artifacts.resolve("unread-goldens.txt")).hasContent("reprodiff: every golden in " + goldens
+                + " was read by this run");
+    }
+
+    @Test
+    void sayOnlyThatAPartialRunWasNotChecked() throws IOException {
+        record(TwoByTwoTestCase.class);
+        values = new float[48];
+        record(ImageTestCase.class);
+        assertAllSucceeded(run(ImageTestCase.class, "test", "GoldenExtensionTests$ImageTestCase"), 1);
+        assertThat(artifacts.resolve("unread-goldens.txt")).hasContent("reprodiff: partial run"
+                + " (-Dtest=GoldenExtensionTests$ImageTestCase): unread goldens not checked");
     }
 
     // ---- parallel recording
@@ -479,7 +555,7 @@ class GoldenExtensionTests {
     void bindGoldensInDynamicTests() {
         assertAllSucceeded(run(DynamicTestCase.class, "reprodiff.golden.mode", "record"), 2);
         assertAllSucceeded(run(DynamicTestCase.class), 2);
-        assertThat(goldens.resolve("dynamic/g2.safetensors")).exists();
+        assertThat(tensorFile("dynamic/g2")).exists();
     }
 
     // ---- misuse
@@ -503,7 +579,8 @@ class GoldenExtensionTests {
     @Test
     void rejectGoldenNamesThatLeaveTheFolder() {
         assertThat(onlyFailure(run(BadNameTestCase.class))).hasMessage("Invalid golden name \"../escape\": use"
-                + " letters, digits, '_', '-' and '.', with '/' between folders, such as \"ddim/tiny-2-steps\"");
+                + " letters, digits, '_', '-' and '.', with '/' between folders, such as \"ddim/tiny-2-steps\"; no"
+                + " part may be empty, \".\" or \"..\", start with '.' or be longer than 250 characters");
     }
 
 }

@@ -1,6 +1,7 @@
 package dev.reprodiff.junit;
 
 import dev.reprodiff.golden.Platform;
+import dev.reprodiff.golden.GoldenInventory;
 import dev.reprodiff.golden.GoldenManifest;
 import org.junit.jupiter.api.Test;
 
@@ -26,8 +27,8 @@ class GoldenMessagesTests {
 
     private static GoldenStore.Selected selected(Platform recorded, boolean trajectory, long... shape) {
         return new GoldenStore.Selected("ddim/tiny", "default", new GoldenManifest.Variant("ddim/tiny.safetensors",
-                "golden", "float32", shape, trajectory, "00", "DdimTests#tiny", new long[] {0}, "method", null, false,
-                "2026-11-29T07:00:00Z", recorded), "the default golden; no golden for this device"
+                "golden", "float32", shape, trajectory, "00", "0000", "DdimTests#tiny", new long[] {0}, "method",
+                null, false, "2026-11-29T07:00:00Z", "run-1", recorded), "the default golden; no golden for this device"
                 + " \"cpu-amd-epyc-7763\" or device type \"cpu\"");
     }
 
@@ -39,8 +40,8 @@ class GoldenMessagesTests {
         Tolerance tolerance = Tolerance.defaultFor("float32");
         String message = GoldenMessages.mismatch(new GoldenMessages.Mismatch(ORIGIN, actual, EPYC,
                 "goldens/ddim/tiny.safetensors#golden", selected(XEON, false, 1, 1, 2, 2), tolerance,
-                TensorComparison.compare(actual.data(), golden, tolerance.atol(), tolerance.rtol()), golden, -1,
-                null, "target/reprodiff/DdimTests/tiny/ddim/tiny.actual.safetensors"));
+                TensorComparison.compare(actual.data(), golden, tolerance.atol(), tolerance.rtol()), golden, null,
+                "target/reprodiff/DdimTests/tiny/ddim/tiny.actual.safetensors"));
         assertThat(message).isEqualTo("[DDIMPipeline tiny, step 3 of 10, @Seeded(0)]\n"
                 + "Expecting actual:\n"
                 + "  float32[1, 1, 2, 2]\n"
@@ -71,8 +72,7 @@ class GoldenMessagesTests {
         String message = GoldenMessages.mismatch(new GoldenMessages.Mismatch(ORIGIN, actual, H200,
                 "goldens/ddim/tiny.safetensors#trajectory", selected(EPYC, true, 2, 2), tolerance,
                 TensorComparison.compare(actual.data(), golden, tolerance.atol(), tolerance.rtol()), golden,
-                TensorComparison.firstStepOutOfTolerance(actual.data(), golden, 2, 1e-3, 0),
-                TensorComparison.stepLinf(actual.data(), golden, 2), null));
+                TensorComparison.steps(actual.data(), golden, 2, 1e-3, 0), null));
         assertThat(message).isEqualTo("[DDIMPipeline tiny, step 3 of 10, @Seeded(0)]\n"
                 + "Expecting actual:\n"
                 + "  float32[2, 2]\n"
@@ -104,10 +104,41 @@ class GoldenMessagesTests {
         Tolerance tolerance = Tolerance.exact(Tolerances.EXACT_SOURCE);
         String message = GoldenMessages.mismatch(new GoldenMessages.Mismatch(ORIGIN, actual, EPYC, "g#golden",
                 selected(EPYC, false, 1), tolerance, TensorComparison.compare(actual.data(), golden, 0, 0), golden,
-                -1, null, null));
+                null, null));
         assertThat(message).contains("within |actual - golden| = 0 (exact: a @Deterministic test on the platform"
                 + " the golden was recorded on), but\n  Mismatched elements: 1 / 1 (100.0%)\n"
-                + "  Every difference is NaN\n  Cosine distance: NaN\n");
+                + "  First non-finite mismatch at index (0): actual NaN, golden 1.00000 (NaN or infinite elements:"
+                + " 1 in actual, 0 in golden)\n  Cosine distance: NaN\n");
+    }
+
+    /** Before, the message named a matching element with difference 0.00e+00 and never the NaN. */
+    @Test
+    void mismatch_create_names_a_nan_beside_matching_elements_and_its_index() {
+        ActualTensor actual = ActualTensor.of(new float[] {1f, 2f, Float.NaN, 4f}, new long[] {2, 2}, false);
+        float[] golden = {1f, 2f, 3f, 4f};
+        Tolerance tolerance = Tolerance.defaultFor("float32");
+        String message = GoldenMessages.mismatch(new GoldenMessages.Mismatch(ORIGIN, actual, EPYC, "g#golden",
+                selected(EPYC, false, 2, 2), tolerance, TensorComparison.compare(actual.data(), golden,
+                tolerance.atol(), tolerance.rtol()), golden, null, null));
+        assertThat(message).contains("  Mismatched elements: 1 / 4 (25.0%)\n"
+                + "  First non-finite mismatch at index (1, 0): actual NaN, golden 3.00000 (NaN or infinite"
+                + " elements: 1 in actual, 0 in golden)\n"
+                + "  Every finite element is equal\n"
+                + "  Cosine distance: NaN\n").doesNotContain("0.00e+00");
+    }
+
+    @Test
+    void mismatch_create_names_a_nan_in_the_golden_beside_a_finite_difference() {
+        ActualTensor actual = ActualTensor.of(new float[] {1f, 2.5f, 3f}, new long[] {3}, false);
+        float[] golden = {1f, 2f, Float.NaN};
+        Tolerance tolerance = Tolerance.defaultFor("float32");
+        String message = GoldenMessages.mismatch(new GoldenMessages.Mismatch(ORIGIN, actual, EPYC, "g#golden",
+                selected(EPYC, false, 3), tolerance, TensorComparison.compare(actual.data(), golden,
+                tolerance.atol(), tolerance.rtol()), golden, null, null));
+        assertThat(message).contains("  Mismatched elements: 2 / 3 (66.7%)\n"
+                + "  First non-finite mismatch at index (2): actual 3.00000, golden NaN (NaN or infinite elements:"
+                + " 0 in actual, 1 in golden)\n"
+                + "  Greatest absolute difference: 5.00e-01 at index (1) (up to 1.26e-05 allowed)\n");
     }
 
     @Test
@@ -171,11 +202,56 @@ class GoldenMessagesTests {
 
     @Test
     void unreadGoldens_create() {
-        assertThat(GoldenUsage.report(Path.of("goldens"), 3, List.of(Path.of("a.safetensors"),
-                Path.of("ddim/b@cpu.safetensors")))).isEqualTo("reprodiff: 2 of 3 goldens in goldens were not"
-                + " read by this run (obsolete if the run included every test; nothing was deleted):\n"
-                + "  a.safetensors\n"
-                + "  ddim/b@cpu.safetensors");
+        GoldenInventory inventory = new GoldenInventory(Path.of("goldens"), Map.of("a", Map.of("default", "a.s"),
+                "ddim/b", Map.of("cpu", "b.s", "default", "b2.s")), List.of(new GoldenInventory.Problem(
+                Path.of("goldens/c.json"), "corrupt manifest at line 1, column 2: x")), List.of("d.safetensors"),
+                List.of());
+        assertThat(GoldenMessages.unread(inventory, List.of("a@default", "ddim/b@cpu"))).isEqualTo(
+                "reprodiff: 2 of 3 goldens in goldens were not read by this run (obsolete if the run included every"
+                        + " test; nothing was deleted):\n"
+                        + "  a (default)\n"
+                        + "  ddim/b (cpu)\n"
+                        + "reprodiff: no manifest references d.safetensors (left by an interrupted recording; the"
+                        + " next recording of its golden removes it)\n"
+                        + "reprodiff: cannot use goldens/c.json: corrupt manifest at line 1, column 2: x");
+        assertThat(GoldenMessages.partialRun("-Dtest=DdimTest")).isEqualTo(
+                "reprodiff: partial run (-Dtest=DdimTest): unread goldens not checked");
+    }
+
+    @Test
+    void attachmentNamesKeepTheGoldensFolders() {
+        assertThat(GoldenMessages.attachmentName("a/x", ".actual.png")).isEqualTo("a+x.actual.png");
+        assertThat(GoldenMessages.attachmentName("b/x", ".actual.png")).isEqualTo("b+x.actual.png");
+        assertThat(GoldenMessages.attachmentName("x".repeat(250), ".difference.png").getBytes(
+                java.nio.charset.StandardCharsets.UTF_8)).hasSizeLessThanOrEqualTo(255);
+    }
+
+    @Test
+    void duplicate_create() {
+        assertThat(GoldenMessages.duplicate(ORIGIN, "ddim/seed", "default", "it.DdimTest#seeds [1] 0",
+                "it.DdimTest#seeds [2] 1", "ddim/seed-1")).isEqualTo(
+                "[DDIMPipeline tiny, step 3 of 10, @Seeded(0)]\n"
+                        + "Golden \"ddim/seed\" (default) is recorded twice in this run: by it.DdimTest#seeds [1] 0"
+                        + " and by it.DdimTest#seeds [2] 1; one would overwrite the other, and the next run would"
+                        + " fail. Give each invocation a golden of its own, with the parameter in its name, for"
+                        + " example matchesGolden(\"ddim/seed-\" + parameter), which here gives \"ddim/seed-1\"\n"
+                        + "Seeds: @Seeded(0)\n"
+                        + "Replay: mvn test -Dtest='DdimTests#tiny'\n"
+                        + "Record: mvn test -Dtest='DdimTests#tiny' -Dreprodiff.golden.mode=record");
+    }
+
+    @Test
+    void nonFiniteRefused_create() {
+        ActualTensor actual = ActualTensor.of(new float[] {1, Float.NaN, Float.POSITIVE_INFINITY, 2},
+                new long[] {2, 2}, false);
+        assertThat(GoldenMessages.nonFiniteRefused(ORIGIN, "ddim/tiny", actual, 2, 1)).isEqualTo(
+                "[DDIMPipeline tiny, step 3 of 10, @Seeded(0)]\n"
+                        + "Not recording golden \"ddim/tiny\": float32[2, 2] holds 2 NaN or infinite values (the"
+                        + " first, NaN, at index (0, 1)). A golden is a reference of finite values; if these are what"
+                        + " the test expects, allow them with reprodiff.golden.allowNonFinite=true\n"
+                        + "Seeds: @Seeded(0)\n"
+                        + "Replay: mvn test -Dtest='DdimTests#tiny'\n"
+                        + "Record: mvn test -Dtest='DdimTests#tiny' -Dreprodiff.golden.mode=record");
     }
 
     @Test

@@ -45,21 +45,30 @@ class GoldenResultsTests {
         JsonNode result = run("record");
         assertThat(result.path("format").asText()).isEqualTo(GoldenResult.FORMAT);
         assertThat(result.path("status").asText()).isEqualTo("recorded");
-        assertThat(result.path("variant").asText()).isEqualTo("default");
-        assertThat(result.path("current").path("device_type").asText()).isEqualTo("cpu");
+        assertThat(result.path("recording").path("variant").asText()).isEqualTo("default");
+        assertThat(result.path("recording").path("change").asText()).isEqualTo("new");
+        assertThat(result.path("subject").path("current").path("device_type").asText()).isEqualTo("cpu");
+        assertThat(result.path("subject").path("module").asText()).isEqualTo("junit-extension");
+        assertThat(run("record").path("recording").path("change").asText()).isEqualTo("unchanged");
+        values = new float[] {1, 2, 3, 5};
+        assertThat(run("record").path("recording").path("change").asText()).isEqualTo("changed");
     }
 
     @Test
     void passingComparisonWritesLInfinityToleranceAndHeadroom() throws IOException {
         values = new float[] {1, 2, 3, 4};
         run("record");
-        values = new float[] {1, 2, 3, 4.000001f};
+        values = new float[] {1, 2, 3, Math.nextUp(4f)};
         JsonNode result = run("verify");
         assertThat(result.path("status").asText()).isEqualTo("passed");
-        assertThat(result.path("linf").asDouble()).isGreaterThan(0).isLessThan(1e-5);
-        assertThat(result.path("atol").asDouble()).isEqualTo(1e-5);
-        assertThat(result.path("tolerance_used").asDouble()).isGreaterThan(0).isLessThan(1);
-        assertThat(result.path("recorded").path("libtorch_version").asText()).isNotEmpty();
+        JsonNode comparison = result.path("comparison");
+        assertThat(comparison.path("linf").asDouble()).isEqualTo(Math.ulp(4f));
+        assertThat(comparison.path("atol").asDouble()).isEqualTo(1e-5);
+        assertThat(comparison.path("tolerance_used").asDouble()).isCloseTo(Math.ulp(4f) / (1e-5f + 1.3e-6f * 4),
+                org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(comparison.path("recorded").path("libtorch_version").asText()).isNotEmpty();
+        assertThat(comparison.has("images")).as("no artifacts for a passing golden").isTrue();
+        assertThat(comparison.path("images")).isEmpty();
     }
 
     @Test
@@ -69,19 +78,9 @@ class GoldenResultsTests {
         values = new float[] {1, 2, 3, 5};
         JsonNode result = run("verify");
         assertThat(result.path("status").asText()).isEqualTo("failed");
-        assertThat(result.path("mismatched").asLong()).isEqualTo(1);
-        assertThat(result.path("linf").asDouble()).isEqualTo(1.0);
-        assertThat(result.path("tolerance_used").asDouble()).isGreaterThan(1);
-    }
-
-    @Test
-    void toleranceUsedIsZeroForIdenticalAndInfiniteOutsideAnExactRule() {
-        assertThat(Tolerance.exact("x").used(new float[] {1, 2}, new float[] {1, 2}))
-                .isZero();
-        assertThat(Tolerance.exact("x").used(new float[] {1, 2}, new float[] {1, 3}))
-                .isInfinite();
-        assertThat(new Tolerance(1, 0, "x").used(new float[] {1.5f}, new float[] {1}))
-                .isEqualTo(0.5);
+        assertThat(result.path("comparison").path("mismatched").asLong()).isEqualTo(1);
+        assertThat(result.path("comparison").path("linf").asDouble()).isEqualTo(1.0);
+        assertThat(result.path("comparison").path("tolerance_used").asDouble()).isGreaterThan(1);
     }
 
     @Test

@@ -76,6 +76,8 @@ class ReadmeExampleTests {
                 "reprodiff.artifacts.dir", goldens.resolve("artifacts").toString(), "reprodiff.golden.mode", "record"};
         assertAllSucceeded(execute(DdimPipelineTestCase.class, recording), 4);
         assertAllSucceeded(execute(DdimPipelineTestCase.class, config), 4);
-        assertThat(goldens.resolve("ddim/two-steps.safetensors")).exists();
+        assertThat(goldens.resolve("ddim/two-steps.json")).exists();
+        assertThat(new GoldenStore(goldens).readManifest("ddim/two-steps").orElseThrow().variants.get("default")
+                .file()).matches("ddim/two-steps\\.[0-9a-f]{16}\\.safetensors");
     }
 }

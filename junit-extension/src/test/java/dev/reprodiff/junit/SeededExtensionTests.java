@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import static dev.reprodiff.junit.TestKit.MVN_TEST;
 import static dev.reprodiff.junit.TestKit.assertAllSucceeded;
 import static dev.reprodiff.junit.TestKit.execute;
 import static dev.reprodiff.junit.TestKit.executeMethod;
@@ -247,7 +248,7 @@ class SeededExtensionTests {
         Throwable failure = onlyFailure(executeMethod(FailingTestCase.class, "fails"));
         assertThat(failure).isInstanceOf(AssertionFailedError.class).hasMessage("expected: <1> but was: <2>\n"
                 + "Seeds: @Seeded(7)\n"
-                + "Replay: mvn test -Dtest='SeededExtensionTests$FailingTestCase#fails'");
+                + "Replay: " + MVN_TEST + " -Dtest='SeededExtensionTests$FailingTestCase#fails'");
         assertThat(((AssertionFailedError) failure).getExpected().getValue()).isEqualTo(1);
     }
 
@@ -256,7 +257,8 @@ class SeededExtensionTests {
         Throwable failure = onlyFailure(executeMethod(FailingTestCase.class, "failsUnfixed", "reprodiff.seed", "99"));
         assertThat(failure).hasMessage("boom\n"
                 + "Seeds: reprodiff.seed=99\n"
-                + "Replay: mvn test -Dtest='SeededExtensionTests$FailingTestCase#failsUnfixed' -Dreprodiff.seed=99");
+                + "Replay: " + MVN_TEST
+                + " -Dtest='SeededExtensionTests$FailingTestCase#failsUnfixed' -Dreprodiff.seed=99");
     }
 
     static class RandomFailureTestCase {
@@ -273,7 +275,8 @@ class SeededExtensionTests {
         String seed = first.substring(first.indexOf("-Dreprodiff.seed=") + "-Dreprodiff.seed=".length());
         String replayed = onlyFailure(execute(RandomFailureTestCase.class, "reprodiff.seed", seed)).getMessage();
         assertThat(first).startsWith("drew " + firstDraw(Long.parseLong(seed)) + "\nSeeds: random seed " + seed
-                + "\nReplay: mvn test -Dtest='SeededExtensionTests$RandomFailureTestCase#draws' -Dreprodiff.seed=");
+                + "\nReplay: " + MVN_TEST + " -Dtest='SeededExtensionTests$RandomFailureTestCase#draws'"
+                + " -Dreprodiff.seed=");
         assertThat(replayed.lines().findFirst()).isEqualTo(first.lines().findFirst());
     }
 
@@ -283,7 +286,7 @@ class SeededExtensionTests {
         assertThat(failure).isExactlyInstanceOf(IllegalStateException.class).hasMessage("bad state");
         assertThat(failure.getSuppressed()).singleElement().satisfies(s -> assertThat(s).hasMessage(
                 "Seeds: @Seeded(3)\n"
-                        + "Replay: mvn test -Dtest='SeededExtensionTests$FailingTestCase#throwsIllegalState'"));
+                        + "Replay: " + MVN_TEST + " -Dtest='SeededExtensionTests$FailingTestCase#throwsIllegalState'"));
     }
 
     @Seeded(11)
@@ -302,7 +305,7 @@ class SeededExtensionTests {
     void appendSeedsToFailuresOfBeforeEachMethods() {
         assertThat(onlyFailure(execute(FailingSetUpTestCase.class))).hasMessage("setUp drew 11\n"
                 + "Seeds: @Seeded(11)\n"
-                + "Replay: mvn test -Dtest='SeededExtensionTests$FailingSetUpTestCase#test'");
+                + "Replay: " + MVN_TEST + " -Dtest='SeededExtensionTests$FailingSetUpTestCase#test'");
     }
 
     // ---- misuse

@@ -1,5 +1,6 @@
 package dev.reprodiff.junit;
 
+import dev.reprodiff.golden.GoldenProperties;
 import org.junit.platform.engine.DiscoverySelector;
 import org.junit.platform.engine.OutputDirectoryCreator;
 import org.junit.platform.engine.TestDescriptor;
@@ -13,6 +14,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.UUID;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -22,12 +24,21 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectMetho
 /** Runs fixture test cases with JUnit Jupiter's test kit and reads back what happened. */
 final class TestKit {
 
+    /** The start of the commands that failures in this module print: it is the reactor's {@code junit-extension}. */
+    static final String MVN_TEST = "mvn test -pl junit-extension -am -Dsurefire.failIfNoSpecifiedTests=false";
+
     private TestKit() {
     }
 
     /** Runs every test of {@code testCase}, with configuration parameters given as key, value, key, value... */
     static EngineExecutionResults execute(Class<?> testCase, String... parameters) {
         return execute(selectClass(testCase), parameters);
+    }
+
+    /** Runs every test of several classes in one engine run. */
+    static EngineExecutionResults executeClasses(List<Class<?>> testCases, String... parameters) {
+        return execute(EngineTestKit.engine("junit-jupiter").selectors(testCases.stream()
+                .map(c -> selectClass(c)).toArray(DiscoverySelector[]::new)), parameters);
     }
 
     /** Runs one test method, named as {@code fails} or {@code fails(dev.reprodiff.random.Generator)}. */
@@ -56,7 +67,9 @@ final class TestKit {
                 }), parameters);
     }
 
+    /** Each execution is a run of its own (as each {@code mvn test} is), unless the parameters name the run. */
     private static EngineExecutionResults execute(EngineTestKit.Builder builder, String... parameters) {
+        builder.configurationParameter(GoldenProperties.RUN_ID, "testkit-" + UUID.randomUUID());
         for (int i = 0; i < parameters.length; i += 2) {
             builder.configurationParameter(parameters[i], parameters[i + 1]);
         }

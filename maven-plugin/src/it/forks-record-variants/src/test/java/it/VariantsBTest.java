@@ -1,0 +1,4 @@
+package it;
+
+class VariantsBTest extends AbstractVariants {
+}

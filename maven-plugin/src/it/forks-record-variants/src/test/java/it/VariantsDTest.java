@@ -1,0 +1,4 @@
+package it;
+
+class VariantsDTest extends AbstractVariants {
+}

@@ -1,0 +1,14 @@
+package it;
+
+import dev.reprodiff.junit.Golden;
+import dev.reprodiff.junit.Goldens;
+import org.junit.jupiter.api.Test;
+
+@Goldens
+class LibGoldenTest {
+
+    @Test
+    void matchesItsGolden(Golden golden) {
+        golden.verify("lib/values", new float[] {1 + 0f, 2}, 2);
+    }
+}
