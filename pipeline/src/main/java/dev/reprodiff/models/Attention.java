@@ -75,7 +75,7 @@ final class Attention {
         hidden = hidden.transpose(0, 2, 1);                               // (B, HW, C)
         NDArray output = forward(hidden, null).transpose(0, 2, 1).reshape(shape);
         output = output.add(input);
-        return rescaleOutputFactor == 1.0 ? output : output.div(rescaleOutputFactor);
+        return rescaleOutputFactor == 1.0 ? output : Layers.div(output, rescaleOutputFactor);
     }
 
     /**
@@ -93,7 +93,14 @@ final class Attention {
         // and freed as soon as they are used.
         NDArray scores = query.batchMatMul(key.transpose(0, 2, 1));
         if (scale != 1.0) {
-            scores.muli(scale);
+            if (Layers.recording()) {
+                // not in place, and with a native scalar: autograd records this product
+                NDArray unscaled = scores;
+                scores = Layers.mul(unscaled, scale);
+                unscaled.close();
+            } else {
+                scores.muli(scale);
+            }
         }
         NDArray probs = scores.softmax(-1);
         scores.close();

@@ -36,6 +36,29 @@ final class TimestepEmbedding {
     }
 
     /**
+     * The embedding of one timestep per row, as diffusers embeds a batch of timesteps in training: (batch,
+     * time_embed_dim) for {@code timesteps} of shape (batch).
+     */
+    NDArray forward(NDArray timesteps) {
+        return linear2.forward(Layers.silu(linear1.forward(project(timesteps))));
+    }
+
+    /** {@link #project(NDManager, double, long)} of one float32 timestep per row of {@code timesteps} (batch). */
+    NDArray project(NDArray timesteps) {
+        NDManager manager = timesteps.getManager();
+        int half = channels / 2;
+        // no gradient flows into the timesteps, so these Java scalars are not recorded
+        NDArray exponent = manager.arange(0, half, 1, DataType.FLOAT32).mul(-Math.log(MAX_PERIOD))
+                .div(half - freqShift);
+        NDArray column = timesteps.toType(DataType.FLOAT32, false).reshape(timesteps.getShape().get(0), 1);
+        NDArray angles = column.mul(exponent.exp().reshape(1, half));
+        NDArray sin = angles.sin();
+        NDArray cos = angles.cos();
+        NDArray embedding = NDArrays.concat(flipSinToCos ? new NDList(cos, sin) : new NDList(sin, cos), 1);
+        return channels % 2 == 1 ? embedding.pad(new Shape(0, 1), 0) : embedding;
+    }
+
+    /**
      * {@code get_timestep_embedding}: {@code exp(-ln(10000) * i / (half - shift))} for i < half, times the float32
      * timestep, then {@code [sin, cos]} ({@code [cos, sin]} when flipped), zero-padded to an odd width.
      */
