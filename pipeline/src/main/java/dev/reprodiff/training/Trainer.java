@@ -288,6 +288,29 @@ public final class Trainer {
         writeJson(out.resolve("scheduler/scheduler_config.json"), ddimSchedulerConfig());
     }
 
+    /**
+     * Writes the diffusers folder of a checkpoint's weights into {@code out}, as the run would have written it had it
+     * ended there: to look at a run's samples while it trains, or to stop a run early.
+     */
+    @SuppressWarnings("unchecked")
+    public static void exportCheckpoint(Path checkpoint, Path out) throws IOException {
+        String unetJson = SafeTensors.readHeader(checkpoint).metadata().get("unet_config");
+        if (unetJson == null) {
+            throw new IOException("Not a reprodiff training checkpoint: " + checkpoint + " has no unet_config in its"
+                    + " metadata");
+        }
+        Map<String, Object> unetConfig = new ObjectMapper().readValue(unetJson, LinkedHashMap.class);
+        TrainingOptions options = new TrainingOptions(out, 1, 1, 0, 1, 0, 1, false, 1, 0, unetConfig);
+        try (NDManager manager = PyTorchEngine.newManager()) {
+            Checkpoint read = Checkpoint.read(checkpoint, manager);
+            read.closeMoments();
+            try (UNet2DModel unet = UNet2DModel.withWeights(unetConfig(options), read.unet, checkpoint.toString(),
+                    manager)) {
+                writeModelFolder(out, unet, options);
+            }
+        }
+    }
+
     /** diffusers' {@code DDIMScheduler} config for the training schedule: linear betas 1e-4 to 0.02, 1000 steps. */
     public static Map<String, Object> ddimSchedulerConfig() {
         Map<String, Object> config = new LinkedHashMap<>();
