@@ -12,7 +12,7 @@ import java.util.stream.Stream;
 /**
  * The small model that ships in the jar, so that {@code reprodiff generate} works without a download: a
  * {@code DDIMPipeline} folder in diffusers' layout whose 0.7M-parameter {@code UNet2DModel} (1 channel, 32x32,
- * block channels 16, 32, 64, attention at 8x8) was trained on Fashion-MNIST by {@code reprodiff train} (1700 steps of
+ * block channels 16, 32, 64, attention at 8x8) was trained on Fashion-MNIST by {@code reprodiff train} (2700 steps of
  * 64 images, seed {@value #TRAINING_SEED}), with a {@code DDIMScheduler} (linear betas, 1000 training timesteps). Its
  * 50 default DDIM steps draw recognizable clothing items, shoes and bags; the folder's {@code README.md} is its model
  * card (architecture, training, loss, sample quality, and the data set's MIT licence notice, (c) Zalando SE).
