@@ -28,9 +28,7 @@ import java.util.Map;
  * image (root mean square over pixels in [0, 1]), next to that of test images and of noise.
  *
  * <pre>
- * mvn -pl pipeline test-compile
- * java -cp pipeline/target/test-classes:pipeline/target/classes:$(cat classpath) \
- *     dev.reprodiff.training.SampleQuality MODEL_FOLDER [N] [DATA_FOLDER] [GRID.png]
+ * scripts/sample-quality MODEL_FOLDER [N] [DATA_FOLDER] [GRID.png]
  * </pre>
  */
 public final class SampleQuality {

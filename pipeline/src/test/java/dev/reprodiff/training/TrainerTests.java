@@ -128,4 +128,22 @@ class TrainerTests {
         assertThat(SafeTensors.readHeader(dir.resolve(WEIGHTS)).names()).noneMatch(n -> n.contains("/"));
         assertThat(dir.resolve("model_index.json")).content().contains("\"_class_name\" : \"DDIMPipeline\"");
     }
+
+    @Test
+    void anExportedCheckpointIsTheModelFolderOfARunThatEndedThere(@TempDir Path dir) throws IOException {
+        Trainer.train(squares(), tiny(dir.resolve("run"), 4, 2), SILENT);
+
+        Trainer.exportCheckpoint(dir.resolve("run/checkpoints/checkpoint-00000004.safetensors"), dir.resolve("last"));
+        Trainer.exportCheckpoint(dir.resolve("run/checkpoints/checkpoint-00000002.safetensors"), dir.resolve("mid"));
+
+        for (String file : new String[] {WEIGHTS, "unet/config.json", "model_index.json",
+            "scheduler/scheduler_config.json"}) {
+            assertThat(Files.mismatch(dir.resolve("last").resolve(file), dir.resolve("run").resolve(file)))
+                    .as(file).isEqualTo(-1L);
+        }
+        assertThat(SafeTensors.readFloats(dir.resolve("mid").resolve(WEIGHTS), "conv_in.weight"))
+                .containsExactly(SafeTensors.readFloats(dir.resolve("run/checkpoints/checkpoint-00000002"
+                        + ".safetensors"), "unet/conv_in.weight"))
+                .isNotEqualTo(SafeTensors.readFloats(dir.resolve("run").resolve(WEIGHTS), "conv_in.weight"));
+    }
 }
