@@ -26,7 +26,8 @@ import java.util.Map;
  * }</pre>
  *
  * <p>The weights live on the model's own {@link NDManager} (a sub-manager of the one passed to the factory, or a new
- * base manager) and are freed by {@link #close()}. {@link #forward} is inference only (no gradients are recorded); its
+ * base manager) and are freed by {@link #close()}. {@link #forward} is inference only (no gradients are recorded;
+ * {@link #trainingForward} is the forward that training records, with one timestep per sample); its
  * intermediate arrays are closed before it returns, and its result belongs to the caller: it is attached to the
  * sample's manager and, inside an {@link NDScope}, registered with that scope. Loading is strict: the configuration's
  * unsupported values, and weights with missing, unexpected or wrongly shaped parameters, are errors that name them.
