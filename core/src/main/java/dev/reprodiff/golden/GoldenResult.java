@@ -88,7 +88,11 @@ public record GoldenResult(String format, Status status, Subject subject, Compar
 
     /** {@code <artifacts>/results/<Test>/<method>[/<invocation>]/<golden>.json}, each name fit to 255 bytes. */
     public Path file(Path artifacts) {
-        Path folder = artifacts.resolve(FOLDER);
+        return file(artifacts.resolve(FOLDER), subject);
+    }
+
+    /** {@code <folder>/<Test>/<method>[/<invocation>]/<golden>.json}, each name fit to 255 bytes. */
+    static Path file(Path folder, Subject subject) {
         String[] test = subject.test().split("#", 2);
         folder = folder.resolve(GoldenFiles.fitFileName(test[0], ""));
         if (test.length > 1) {
