@@ -21,7 +21,8 @@ record CalibrationRun(int run, CalibrationVariation variation) {
         if (!calibrating) {
             return Optional.empty();
         }
-        int run = number(context, GoldenProperties.CALIBRATE_RUN, 1);
+        int run = Config.get(context, GoldenProperties.CALIBRATE_RUN).isPresent()
+                ? number(context, GoldenProperties.CALIBRATE_RUN, 1) : 1;
         Integer threads = Config.get(context, GoldenProperties.CALIBRATE_THREADS).isPresent()
                 ? number(context, GoldenProperties.CALIBRATE_THREADS, 1) : null;
         boolean deterministic = Config.get(context, GoldenProperties.CALIBRATE_DETERMINISTIC).isEmpty()
