@@ -386,13 +386,14 @@ class GoldenExtensionTests {
         Map<Path, String> recorded = digests(goldens);
         values = new float[] {1, 2, 3, 4.001f, 5, 6};
         assertAllSucceeded(run(TrajectoryTestCase.class, "reprodiff.golden.mode", "calibrate",
-                "reprodiff.calibrate.run", "2", "reprodiff.calibrate.variation", "threads-1",
-                "reprodiff.calibrate.threads", "1"), 1);
+                "reprodiff.calibrate.run", "2", "reprodiff.calibrate.variation", "threads-2",
+                "reprodiff.calibrate.threads", "2"), 1);
         List<CalibrationObservation> observations = CalibrationObservation.readAll(artifacts);
         assertThat(observations).hasSize(1);
         CalibrationObservation o = observations.get(0);
         assertThat(o.run()).isEqualTo(2);
-        assertThat(o.variation()).isEqualTo(new CalibrationVariation("threads-1", 1, true, true));
+        assertThat(o.variation()).isEqualTo(new CalibrationVariation("threads-2", 2, true, true));
+        assertThat(o.subject().current().threads()).as("the run's thread count, set for the test").isEqualTo(2);
         assertThat(o.pair()).isEqualTo("sameCpuModel");
         assertThat(o.linf()).isEqualTo((double) 4.001f - 4.0);
         assertThat(o.relative()).isEqualTo(((double) 4.001f - 4.0) / 6);
