@@ -550,6 +550,33 @@ class GoldenExtensionTests {
         }
     }
 
+    @Goldens
+    static class PictureTestCase {
+        @Test
+        void compare() {
+            assertThatTensor(values, 1, 2, 4, 3).matchesGolden("images/picture");
+        }
+    }
+
+    @Test
+    void drawNhwcPicturesAndTheirDifferenceOnTheAbsoluteScale() throws IOException {
+        values = new float[24];
+        record(PictureTestCase.class);
+        values = new float[24];
+        values[(1 * 4 + 2) * 3 + 1] = 1e-3f;   // pixel (y 1, x 2), green
+        onlyFailure(run(PictureTestCase.class));
+        Path folder = artifacts.resolve("GoldenExtensionTests$PictureTestCase/compare/images");
+        java.awt.image.BufferedImage difference = javax.imageio.ImageIO.read(folder.resolve("picture.difference.png")
+                .toFile());
+        assertThat(difference.getWidth()).isEqualTo(4);
+        assertThat(difference.getHeight()).isEqualTo(2);
+        assertThat(difference.getRGB(2, 1) & 0xffffff).isEqualTo(dev.reprodiff.golden.DifferenceScale.rgb(
+                (double) 1e-3f));
+        assertThat(difference.getRGB(0, 0) & 0xffffff).isZero();
+        java.awt.image.BufferedImage actual = javax.imageio.ImageIO.read(folder.resolve("picture.actual.png").toFile());
+        assertThat(actual.getRGB(2, 1) & 0xffffff).isEqualTo(0x00ff00);
+    }
+
     // ---- unread goldens
 
     @Test
