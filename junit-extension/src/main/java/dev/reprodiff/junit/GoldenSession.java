@@ -302,7 +302,7 @@ final class GoldenSession implements AutoCloseable {
                 verdict.summary().used(), verdict.summary().mismatched(), actual.data().length,
                 steps == null || steps.firstOutOfTolerance() < 0 ? null : steps.firstOutOfTolerance(),
                 steps == null ? null : steps.linf(), artifacts.stream().map(a -> a.file().toString())
-                .filter(f -> f.endsWith(".png")).toList());
+                .filter(f -> f.endsWith(".png")).toList(), tolerance.calibrated());
     }
 
     /** Keeps the tensor until the test has passed ({@link #close}), refusing non-finite values and duplicates. */
