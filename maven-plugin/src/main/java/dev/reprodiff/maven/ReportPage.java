@@ -47,7 +47,8 @@ final class ReportPage {
             .legend .tick{position:absolute;top:11px;transform:translateX(-50%)}
             .legend .mark{position:absolute;top:-3px;width:2px;height:15px;background:#1a4fa0}
             .legend .mark-label{position:absolute;top:20px;transform:translateX(-50%);color:#1a4fa0}
-            .calibration{color:#2e5e3a}
+            .calibration{color:#2e5e3a} .chart-key span{margin-right:8px} .k-linf{color:#1a4fa0}
+            .k-tolerance,.k-first{color:#b00020} .k-calibrated{color:#2e8b57}
             """;
     private static final GoldenResult.Status[] COUNTED = {GoldenResult.Status.PASSED, GoldenResult.Status.FAILED,
         GoldenResult.Status.CORRUPT, GoldenResult.Status.MISSING, GoldenResult.Status.RECORDED,
@@ -272,13 +273,14 @@ final class ReportPage {
                     .append("\" y1=\"").append(fmt(y)).append("\" y2=\"").append(fmt(y)).append("\"><title>atol ")
                     .append(sci(c.atol())).append("</title></line>");
         }
+        svg.append("<polyline class=\"linf\" points=\"").append(points(steps, bottom, top))
+                .append("\"><title>L-inf by step</title></polyline>");
+        // Drawn over the L-inf line, so that the dashes show where the two coincide.
         if (spread != null && spread.length == steps.length) {
             svg.append("<polyline class=\"calibrated\" points=\"").append(points(spread, bottom, top))
                     .append("\"><title>calibrated spread (largest L-inf of each step over the calibration's runs)"
                             + "</title></polyline>");
         }
-        svg.append("<polyline class=\"linf\" points=\"").append(points(steps, bottom, top))
-                .append("\"><title>L-inf by step</title></polyline>");
         Integer first = c.firstStepOutOfTolerance();
         if (first != null && first < steps.length) {
             svg.append("<circle class=\"first-out\" cx=\"").append(fmt(x(first, steps.length))).append("\" cy=\"")
@@ -288,6 +290,12 @@ final class ReportPage {
         svg.append("<text x=\"").append(PAD_L).append("\" y=\"").append(CHART_H - 2).append("\">step 0</text>")
                 .append("<text x=\"").append(CHART_W - 40).append("\" y=\"").append(CHART_H - 2).append("\">step ")
                 .append(steps.length - 1).append("</text></svg>");
+        svg.append("<small class=\"chart-key\"><span class=\"k-linf\">&#9472; L&infin; by step</span>")
+                .append(c.atol() > 0 ? " <span class=\"k-tolerance\">- - atol</span>" : "")
+                .append(spread != null && spread.length == steps.length
+                        ? " <span class=\"k-calibrated\">&middot;&middot; calibrated spread</span>" : "")
+                .append(first != null ? " <span class=\"k-first\">&#9679; first step out</span>" : "")
+                .append("</small><br>");
         return svg.toString();
     }
 
