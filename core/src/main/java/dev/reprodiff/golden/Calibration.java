@@ -95,7 +95,7 @@ public record Calibration(String format, String date, int runs, double safetyFac
                     + ") → " + String.format(Locale.ROOT, "atol %s, rtol 0", format(atol)) + " ("
                     + kind.name().toLowerCase(Locale.ROOT) + "; observed max "
                     + format(evidence.maxLinf()) + ", relative " + format(evidence.maxRelative()) + ", over "
-                    + evidence.observations() + " runs: " + evidence.maxLinfByVariation().entrySet().stream()
+                    + count(evidence.observations(), "observation") + ": " + evidence.maxLinfByVariation().entrySet().stream()
                     .map(e -> e.getKey() + " " + format(e.getValue())).collect(Collectors.joining(", ")) + ")";
         }
     }
@@ -276,7 +276,7 @@ public record Calibration(String format, String date, int runs, double safetyFac
 
     /** The rule's evidence, as {@code tolerances.json} keeps it. */
     public ToleranceRule.Calibrated evidence(Entry entry) {
-        return new ToleranceRule.Calibrated(entry.maxLinf(), entry.observations(), date);
+        return new ToleranceRule.Calibrated(entry.maxLinf(), runs, date);
     }
 
     /** Reads a calibration file; empty-handed ({@code null}) when it is of another format. */
@@ -289,6 +289,11 @@ public record Calibration(String format, String date, int runs, double safetyFac
     public void write(Path file) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
         GoldenFiles.writeAtomically(file, GoldenFiles.JSON.writeValueAsBytes(this));
+    }
+
+    /** {@code 1 run}, {@code 3 runs}. */
+    public static String count(int n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
     }
 
     /** {@code 1.7e-06}, {@code 0}. */

@@ -22,8 +22,8 @@ public record ToleranceRule(double atol, double rtol, String source, Calibrated 
 
         /** {@code calibrated: observed max 1.7e-06 over 5 runs on 2026-12-02}. */
         public String describe() {
-            return String.format(Locale.ROOT, "calibrated: observed max %.1e over %d runs on %s", observedMax, runs,
-                    date);
+            return String.format(Locale.ROOT, "calibrated: observed max %.1e over %d %s on %s", observedMax, runs,
+                    runs == 1 ? "run" : "runs", date);
         }
     }
 

@@ -112,7 +112,7 @@ class CalibrationTests {
                 Calibration.Kind.LOOSEN);
         assertThat(changes.get(0).describe()).isEqualTo("a sameCpuModel: atol 1.0e-05, rtol 1.3e-06"
                 + " (tolerances.json: platforms.sameCpuModel, hand-set, not calibrated) → atol 1.0e-06, rtol 0"
-                + " (tighten; observed max 3.0e-07, relative 1.5e-07, over 1 runs: default 3.0e-07)");
+                + " (tighten; observed max 3.0e-07, relative 1.5e-07, over 1 observation: default 3.0e-07)");
         assertThat(changes.get(1).old().source()).isEqualTo("tolerances.json: goldens.zero");
         assertThat(changes.get(1).atol()).isEqualTo(2e-8);
     }

@@ -289,13 +289,14 @@ public class CalibrateMojo extends AbstractMojo {
     }
 
     static void log(Log log, Calibration calibration, Path file) {
-        log.info("reprodiff: calibration of " + calibration.runs() + " runs (" + String.join(", ",
+        log.info("reprodiff: calibration of " + Calibration.count(calibration.runs(), "run") + " (" + String.join(", ",
                 calibration.variations().stream().map(CalibrationVariation::name).toList()) + "), safety factor "
                 + calibration.safetyFactor() + " -> " + file);
         for (Calibration.Entry e : calibration.goldens()) {
             log.info("  " + e.golden() + " " + e.pair() + ": observed max " + Calibration.format(e.maxLinf())
                     + " (relative " + Calibration.format(e.maxRelative()) + ", median "
-                    + Calibration.format(e.linf().median()) + ") over " + e.observations() + " runs -> "
+                    + Calibration.format(e.linf().median()) + ") over "
+                    + Calibration.count(e.observations(), "observation") + " -> "
                     + (e.proposedAtol() == null ? "no proposal (non-deterministic)"
                     : "proposed atol " + Calibration.format(e.proposedAtol()))
                     + "; in force: " + e.rule().describe() + " (" + e.rule().source() + ", " + e.rule().provenance()

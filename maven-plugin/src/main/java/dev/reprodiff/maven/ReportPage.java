@@ -230,7 +230,7 @@ final class ReportPage {
         return how + "; calibration.json " + (calibration.proposedAtol() == null
                 ? "found it non-deterministic" : "proposes atol " + Calibration.format(calibration.proposedAtol()))
                 + " (observed max " + Calibration.format(calibration.maxLinf()) + " over "
-                + calibration.observations() + " runs)";
+                + Calibration.count(calibration.observations(), "observation") + ")";
     }
 
     private static final int CHART_W = 240;

@@ -132,7 +132,7 @@ class ReportPageTests {
         assertThat(golden.selectFirst("pre.failure").text()).startsWith("GoldenAssertionError: [BTest#walk]");
         assertThat(rows.get(1).select("pre.failure")).isEmpty();
         assertThat(rows.get(0).selectFirst("small.calibration").text()).isEqualTo("hand-set, not calibrated;"
-                + " calibration.json proposes atol 1.0e-06 (observed max 3.0e-07 over 5 runs)");
+                + " calibration.json proposes atol 1.0e-06 (observed max 3.0e-07 over 5 observations)");
         assertThat(rows.get(2).selectFirst("small.calibration").text())
                 .isEqualTo("calibrated: observed max 4.0e-06 over 5 runs on 2026-12-02");
         assertThat(rows.get(1).select("td").get(2).selectFirst("small.calibration").text())
