@@ -327,8 +327,8 @@ public class CalibrateMojo extends AbstractMojo {
             throw new MojoFailureException("reprodiff:calibrate refuses to loosen " + loosening.size()
                     + (loosening.size() == 1 ? " tolerance" : " tolerances") + " in " + profileFile + " ("
                     + String.join(", ", loosening.stream().map(c -> c.golden() + " " + c.pair()).toList())
-                    + "): the runs observed more than the rule allows. Nothing was written. If the evidence above is"
-                    + " right, pass -D" + GoldenProperties.CALIBRATE_ALLOW_LOOSEN + "=true; if not, find what"
+                    + "): each proposal (its atol, rtol 0) allows more than the rule in force, for some elements at least."
+                    + " The profile was not written (calibration.json was). If the evidence above is right, pass -D" + GoldenProperties.CALIBRATE_ALLOW_LOOSEN + "=true; if not, find what"
                     + " changed the results.");
         }
         for (Calibration.Change change : changes) {
