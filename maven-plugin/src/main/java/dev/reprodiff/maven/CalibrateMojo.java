@@ -53,7 +53,9 @@ import java.util.stream.Stream;
  *
  * <pre>{@code mvn reprodiff:calibrate -Dreprodiff.calibrate.runs=5 -Dreprodiff.calibrate.apply=true}</pre>
  */
-@Mojo(name = "calibrate", threadSafe = true, requiresDependencyResolution = ResolutionScope.TEST)
+// Not thread-safe: each run sets the session's user properties (its number, its variation) that Surefire hands to
+// the test JVMs, so under -T Maven runs one module's calibration at a time.
+@Mojo(name = "calibrate", threadSafe = false, requiresDependencyResolution = ResolutionScope.TEST)
 @Execute(phase = LifecyclePhase.TEST_COMPILE)
 public class CalibrateMojo extends AbstractMojo {
 
