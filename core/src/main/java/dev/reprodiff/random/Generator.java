@@ -223,7 +223,7 @@ public final class Generator implements Cloneable {
     }
 
     private static boolean vectorLanesAvailable() {
-        if (Boolean.getBoolean("reprodiff.generator.scalar")
+        if (Boolean.getBoolean(dev.reprodiff.golden.GoldenProperties.GENERATOR_SCALAR)
                 || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
             return false;
         }
