@@ -26,6 +26,7 @@ final class Attention {
     private final int heads;
     private final double scale;
     private final double rescaleOutputFactor;
+    private volatile NDArray scaleArray;
 
     /**
      * The spatial form.
@@ -93,7 +94,7 @@ final class Attention {
         // and freed as soon as they are used.
         NDArray scores = query.batchMatMul(key.transpose(0, 2, 1));
         if (scale != 1.0) {
-            scores.muli(scale);
+            scores.muli(scaleArray());
         }
         NDArray probs = scores.softmax(-1);
         scores.close();
@@ -102,8 +103,25 @@ final class Attention {
         return toOut.forward(batchToHeads(attended, batch));
     }
 
-    /** (B, L, heads * d) to (B * heads, L, d). */
+    /**
+     * The scale as the 0-dim float64 array that {@code muli(double)} would wrap it in every call (the same operands,
+     * so the same bits), made once on the weights' manager.
+     */
+    private NDArray scaleArray() {
+        NDArray cached = scaleArray;
+        if (cached == null) {
+            NDArray owner = toQ.weight();
+            cached = Layers.constants(owner, manager -> new NDArray[] {manager.create(scale)})[0];
+            scaleArray = cached;
+        }
+        return cached;
+    }
+
+    /** (B, L, heads * d) to (B * heads, L, d); one head needs no reshaping. */
     private NDArray headsToBatch(NDArray x) {
+        if (heads == 1) {
+            return x;
+        }
         Shape s = x.getShape();
         return x.reshape(s.get(0), s.get(1), heads, s.get(2) / heads).transpose(0, 2, 1, 3)
                 .reshape(s.get(0) * heads, s.get(1), s.get(2) / heads);
@@ -111,6 +129,9 @@ final class Attention {
 
     /** (B * heads, L, d) to (B, L, heads * d). */
     private NDArray batchToHeads(NDArray x, long batch) {
+        if (heads == 1) {
+            return x;
+        }
         Shape s = x.getShape();
         return x.reshape(batch, heads, s.get(1), s.get(2)).transpose(0, 2, 1, 3)
                 .reshape(batch, s.get(1), heads * s.get(2));
