@@ -67,8 +67,9 @@ final class Layers {
     /**
      * {@code nn.GroupNorm} over axis 1 of an (N, C, ...) array. DJL has no group norm, so each group is
      * layer-normalized (the same per-row mean and variance kernel libtorch's group norm uses), then the per-channel
-     * affine transform is applied. The layer norm's unit weight and zero bias, and the affine parameters' (1, C, 1...)
-     * views, are made once per row length and rank and kept with the weights, not re-created every call.
+     * affine transform is applied. The layer norm's unit weight and zero bias, and (for weights that record no
+     * gradient) the affine parameters' (1, C, 1...) views, are made once per row length and rank and kept with the
+     * weights, not re-created every call.
      */
     static final class GroupNorm {
 
@@ -96,9 +97,13 @@ final class Layers {
                     eps).singletonOrThrow();
             NDArray w = weight.array();
             NDArray b = bias.array();
+            Shape channels = channelShape(shape.dimension(), shape.get(1));
+            if (w.hasGradient()) {
+                // Trained weights get fresh views, so that the gradient reaches them through this step's graph.
+                return normalized.reshape(shape).mul(w.reshape(channels)).add(b.reshape(channels));
+            }
             NDArray[] affine = perChannel.get(shape.dimension());
             if (affine == null || affine[0] != w || affine[1] != b) { // views of the arrays bound now
-                Shape channels = channelShape(shape.dimension(), shape.get(1));
                 affine = constants(w, manager -> new NDArray[] {w, b, w.reshape(channels), b.reshape(channels)});
                 perChannel.put(shape.dimension(), affine);
             }
