@@ -19,6 +19,8 @@ final class Layers {
     /** {@code nn.Conv2d} with a square kernel, bias, equal stride and padding on both axes. */
     static final class Conv2d {
 
+        private static final Shape NO_DILATION = new Shape(1, 1);
+
         private final Parameter weight;
         private final Parameter bias;
         private final Shape stride;
@@ -31,9 +33,13 @@ final class Layers {
             this.padding = new Shape(padding, padding);
         }
 
+        /**
+         * The engine's convolution, as DJL's {@code Conv2d.conv2d} ends up calling it, without that method's rank
+         * checks: they read the input's shape, one libtorch call per convolution (the UNet's inputs are 4-D).
+         */
         NDArray forward(NDArray x) {
-            return ai.djl.nn.convolutional.Conv2d.conv2d(x, weight.array(), bias.array(), stride, padding,
-                    new Shape(1, 1), 1).singletonOrThrow();
+            return x.getNDArrayInternal().convolution(x, weight.array(), bias.array(), stride, padding, NO_DILATION,
+                    1).singletonOrThrow();
         }
     }
 
