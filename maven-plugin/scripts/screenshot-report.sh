@@ -10,5 +10,5 @@ out="${2:-${page%/*}/screenshot.png}"
 browser="$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)"
 [ -n "$browser" ] || { echo "No Chromium found: apt-get install -y chromium" >&2; exit 1; }
 "$browser" --headless --no-sandbox --disable-gpu --disable-background-networking --hide-scrollbars \
-    --window-size=1400,1800 --screenshot="$(realpath -m "$out")" "file://$(realpath "$page")" 2>/dev/null
+    --window-size=1280,1600 --screenshot="$(realpath -m "$out")" "file://$(realpath "$page")" 2>/dev/null
 echo "Screenshot of $page: $out"

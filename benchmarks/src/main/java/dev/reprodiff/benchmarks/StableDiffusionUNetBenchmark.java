@@ -66,6 +66,13 @@ public class StableDiffusionUNetBenchmark {
     @Param({"tiny"})
     public String architecture;
 
+    /**
+     * {@code none}, or a slice size for {@link UNet2DConditionModel#setAttentionSlice(String)} ({@code auto},
+     * {@code max}, a number): {@code -p attentionSlicing=auto} measures diffusers' {@code enable_attention_slicing()}.
+     */
+    @Param({"none"})
+    public String attentionSlicing;
+
     private NDManager manager;
     private UNet2DConditionModel unet;
     private NDArray sample;
@@ -79,6 +86,9 @@ public class StableDiffusionUNetBenchmark {
         int size = latentSize(architecture);
         manager = PyTorchEngine.newManager();
         unet = UNet2DConditionModel.withRandomWeights(config, Generator.seeded(0), manager);
+        if (!attentionSlicing.equals("none")) {
+            unet.setAttentionSlice(attentionSlicing);
+        }
         sample = Generator.seeded(1).randn(manager, new Shape(BATCH, config.inChannels(), size, size));
         context = Generator.seeded(2).randn(manager, new Shape(BATCH, TEXT_LENGTH,
                 config.crossAttentionDimension()));
@@ -90,7 +100,8 @@ public class StableDiffusionUNetBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        System.out.println("peak resident memory of the benchmark JVM: " + peakResidentMemory());
+        System.out.println("peak resident memory of the benchmark JVM (attention slicing " + attentionSlicing + "): "
+                + peakResidentMemory());
         unet.close();
         manager.close();
     }

@@ -12,7 +12,12 @@ public enum GoldenMode {
     /** Write (or overwrite) every golden from this run, when its test passes. */
     RECORD("record"),
     /** Write the goldens that do not exist yet, verify the others. */
-    RECORD_MISSING("record-missing");
+    RECORD_MISSING("record-missing"),
+    /**
+     * Compare with the recorded golden and write what was observed ({@link CalibrationObservation}) instead of
+     * failing: {@code reprodiff:calibrate} runs the tests so. Never writes goldens.
+     */
+    CALIBRATE("calibrate");
 
     private final String value;
 
@@ -20,21 +25,21 @@ public enum GoldenMode {
         this.value = value;
     }
 
-    /** The property value: {@code verify}, {@code record}, {@code record-missing}. */
+    /** The property value: {@code verify}, {@code record}, {@code record-missing}, {@code calibrate}. */
     public String value() {
         return value;
     }
 
     /** Whether this mode may write goldens. */
     public boolean records() {
-        return this != VERIFY;
+        return this == RECORD || this == RECORD_MISSING;
     }
 
     public static Optional<GoldenMode> parse(String value) {
         return Arrays.stream(values()).filter(m -> m.value.equals(value)).findFirst();
     }
 
-    /** {@code verify, record, record-missing}, for messages. */
+    /** {@code verify, record, record-missing, calibrate}, for messages. */
     public static String valid() {
         return Arrays.stream(values()).map(GoldenMode::value).collect(Collectors.joining(", "));
     }

@@ -15,7 +15,7 @@ public final class GoldenProperties {
     /** The default golden folder, relative to the module: {@value}. */
     public static final String DEFAULT_DIR = "src/test/resources/goldens";
 
-    /** verify, record or record-missing ({@link GoldenMode}): {@value}. */
+    /** verify, record, record-missing or calibrate ({@link GoldenMode}): {@value}. */
     public static final String MODE = "reprodiff.golden.mode";
 
     /** Which variant recording writes ({@link RecordAs}: default, device-type or device): {@value}. */
@@ -69,6 +69,51 @@ public final class GoldenProperties {
 
     /** When {@code true}, an unfixed seed is an error: {@value}. */
     public static final String SEED_REQUIRE_FIXED = "reprodiff.seed.requireFixed";
+
+    /** How many times {@code reprodiff:calibrate} runs the tests: {@value}. */
+    public static final String CALIBRATE_RUNS = "reprodiff.calibrate.runs";
+
+    /** The default number of calibration runs: {@value}. */
+    public static final int DEFAULT_CALIBRATE_RUNS = 5;
+
+    /** When {@code true}, {@code reprodiff:calibrate} writes its proposals into the tolerance profile: {@value}. */
+    public static final String CALIBRATE_APPLY = "reprodiff.calibrate.apply";
+
+    /** When {@code true}, applying may loosen a tolerance, not only tighten it: {@value}. */
+    public static final String CALIBRATE_ALLOW_LOOSEN = "reprodiff.calibrate.allowLoosen";
+
+    /** The factor between the largest observed difference and the proposed tolerance: {@value}. */
+    public static final String CALIBRATE_SAFETY_FACTOR = "reprodiff.calibrate.safetyFactor";
+
+    /** The default safety factor: {@value}. */
+    public static final String DEFAULT_CALIBRATE_SAFETY_FACTOR = "2";
+
+    /** The calibration file in the golden folder ({@link Calibration}): {@value}. */
+    public static final String CALIBRATION_FILE = "reprodiff.calibrate.file";
+
+    /** The default calibration file: {@value}. */
+    public static final String DEFAULT_CALIBRATION_FILE = "calibration.json";
+
+    /** The number of the calibration run a test JVM belongs to, 1 for the first; set by the plugin: {@value}. */
+    public static final String CALIBRATE_RUN = "reprodiff.calibrate.run";
+
+    /** The name of the calibration run's variation ({@link CalibrationVariation}); set by the plugin: {@value}. */
+    public static final String CALIBRATE_VARIATION = "reprodiff.calibrate.variation";
+
+    /** libtorch's intra-op thread count for the tests of a calibration run; set by the plugin: {@value}. */
+    public static final String CALIBRATE_THREADS = "reprodiff.calibrate.threads";
+
+    /**
+     * {@code false} in the calibration run that switches {@code @Deterministic} off (the tests run with libtorch's
+     * defaults); set by the plugin: {@value}.
+     */
+    public static final String CALIBRATE_DETERMINISTIC = "reprodiff.calibrate.deterministic";
+
+    /** When {@code true}, the Generator draws normals without vector lanes (same numbers): {@value}. */
+    public static final String GENERATOR_SCALAR = "reprodiff.generator.scalar";
+
+    /** When {@code true}, golden comparisons run without vector lanes (same verdicts): {@value}. */
+    public static final String COMPARISON_SCALAR = "reprodiff.comparison.scalar";
 
     private GoldenProperties() {
     }

@@ -60,11 +60,13 @@ public record GoldenResult(String format, Status status, Subject subject, Compar
      *
      * @param toleranceUsed the largest share of its allowance any element used, {@code max |a - g| / (atol + rtol |g|)}
      * @param stepLinf for a trajectory, the L-infinity of each step
+     * @param calibrated the evidence of a tolerance that {@code reprodiff:calibrate} set, or null for one set by hand
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Comparison(String variant, String choice, Platform recorded, double linf, double atol, double rtol,
                              String toleranceSource, double toleranceUsed, long mismatched, long total,
-                             Integer firstStepOutOfTolerance, double[] stepLinf, List<String> images) {
+                             Integer firstStepOutOfTolerance, double[] stepLinf, List<String> images,
+                             ToleranceRule.Calibrated calibrated) {
     }
 
     /**
@@ -88,7 +90,11 @@ public record GoldenResult(String format, Status status, Subject subject, Compar
 
     /** {@code <artifacts>/results/<Test>/<method>[/<invocation>]/<golden>.json}, each name fit to 255 bytes. */
     public Path file(Path artifacts) {
-        Path folder = artifacts.resolve(FOLDER);
+        return file(artifacts.resolve(FOLDER), subject);
+    }
+
+    /** {@code <folder>/<Test>/<method>[/<invocation>]/<golden>.json}, each name fit to 255 bytes. */
+    static Path file(Path folder, Subject subject) {
         String[] test = subject.test().split("#", 2);
         folder = folder.resolve(GoldenFiles.fitFileName(test[0], ""));
         if (test.length > 1) {

@@ -89,12 +89,17 @@ public record Platform(String os, String arch, String cpuModel, String cpuCapabi
         return ladder.contains(asked) && ladder.indexOf(asked) < ladder.indexOf(detected) ? asked : detected;
     }
 
-    /** The variant key of this exact device: {@code cpu-intel-r-xeon-r-...}, {@code gpu-nvidia-h200}. */
+    /**
+     * The variant key of this exact device: {@code cpu-amd-epyc-avx512}, {@code gpu-nvidia-h200}. A CPU's key ends
+     * with its kernels' instruction set, because one model name ("AMD EPYC") covers CPUs whose float32 results
+     * differ: an AVX2 and an AVX-512 machine each get their own exact golden.
+     */
     @JsonIgnore
     public String deviceKey() {
         String slug = String.valueOf(deviceName).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-")
                 .replaceAll("^-|-$", "");
-        return deviceType + "-" + (slug.length() > 48 ? slug.substring(0, 48) : slug);
+        String key = deviceType + "-" + (slug.length() > 48 ? slug.substring(0, 48) : slug);
+        return "cpu".equals(deviceType) && cpuCapability != null ? key + "-" + cpuCapability : key;
     }
 
     /** A report column's heading: {@code cpu AMD EPYC (avx512)}, {@code gpu NVIDIA H200}. */

@@ -11,7 +11,7 @@ public enum RecordAs {
     DEFAULT("default"),
     /** The variant of the device type: {@code cpu} or {@code gpu}. */
     DEVICE_TYPE("device-type"),
-    /** The variant of this exact device: {@code gpu-nvidia-h200}, {@code cpu-amd-epyc}. */
+    /** The variant of this exact device: {@code gpu-nvidia-h200}, {@code cpu-amd-epyc-avx512}. */
     DEVICE("device");
 
     /** The key of the variant every platform falls back on: {@value}. */

@@ -19,6 +19,8 @@ final class BoxMullerVector {
     private static final FloatVector ONE = FloatVector.broadcast(F8, 1.0f);
     private static final FloatVector MINUS_TWO = FloatVector.broadcast(F8, -2.0f);
     private static final FloatVector HALF = FloatVector.broadcast(F8, 0.5f);
+    private static final FloatVector TWO_POW_23 = FloatVector.broadcast(F8, 0x1p23f);
+    private static final int TWO_POW_23_BITS = Float.floatToRawIntBits(0x1p23f);
     private static final FloatVector LOG_P0 = broadcast(BoxMullerAvx2.LOG_P0);
     private static final FloatVector LOG_P1 = broadcast(BoxMullerAvx2.LOG_P1);
     private static final FloatVector LOG_P2 = broadcast(BoxMullerAvx2.LOG_P2);
@@ -92,7 +94,12 @@ final class BoxMullerVector {
         IntVector signSin = bits.and(BoxMullerAvx2.SIGN_MASK);
         x = bits.and(~BoxMullerAvx2.SIGN_MASK).reinterpretAsFloats();
         y = x.mul(BoxMullerAvx2.FOUR_OVER_PI);
-        IntVector j = (IntVector) y.convert(VectorOperators.F2I, 0);
+        // (int) y without F2I, which JDK 17 cannot compile to a vector instruction on AVX2 (it boxes every vector and
+        // costs more than the rest of the kernel): 0 <= y <= 8 here, so y + 2^23 rounds y to an integer held in
+        // the low mantissa bits, and one less where that rounded up gives the truncation.
+        FloatVector rounded = y.add(TWO_POW_23).sub(TWO_POW_23);
+        FloatVector truncated = rounded.sub(ZERO.blend(ONE, rounded.compare(VectorOperators.GT, y)));
+        IntVector j = truncated.add(TWO_POW_23).reinterpretAsInts().sub(TWO_POW_23_BITS);
         j = j.add(1).and(~1);
         y = (FloatVector) j.convert(VectorOperators.I2F, 0);
         IntVector swapSignSin = j.and(4).lanewise(VectorOperators.LSHL, 29);

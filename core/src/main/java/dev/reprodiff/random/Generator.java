@@ -5,6 +5,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import java.security.SecureRandom;
 import java.util.Objects;
 
@@ -42,6 +46,9 @@ public final class Generator implements Cloneable {
 
     /** Below this many elements PyTorch's {@code randn} draws element by element; from it on, in blocks of 16. */
     static final int VECTORIZED_THRESHOLD = 16;
+
+    /** Draws run through chunks of this many elements (a multiple of 16), small enough to stay in the L1 cache. */
+    static final int CHUNK = 4096;
 
     private static final double DOUBLE_UNIFORM_SCALE = 1.0 / (1L << 53);
     private static final long DOUBLE_MANTISSA_MASK = (1L << 53) - 1;
@@ -98,16 +105,14 @@ public final class Generator implements Cloneable {
         return randn(manager, shape, DataType.FLOAT32);
     }
 
-    /** Standard normal samples of the given shape and dtype (float32 or float64), as {@code torch.randn}. */
+    /**
+     * Standard normal samples of the given shape and dtype (float32 or float64), as {@code torch.randn}. On the CPU
+     * the numbers are drawn straight into the new array's memory, a few thousand at a time while they are in cache.
+     */
     public NDArray randn(NDManager manager, Shape shape, DataType dataType) {
-        int size = elementCount(shape);
-        if (dataType == DataType.FLOAT32) {
-            return manager.create(randn(new float[size]), shape);
-        }
-        if (dataType == DataType.FLOAT64) {
-            return manager.create(randn(new double[size]), shape);
-        }
-        throw unsupported("randn", dataType);
+        checkDtype("randn", dataType);
+        checkByteCount(shape, dataType);
+        return drawInto(manager, shape, dataType, true);
     }
 
     /** Uniform float32 samples in [0, 1) of the given shape, as {@code torch.rand(shape, generator=g)}. */
@@ -117,14 +122,9 @@ public final class Generator implements Cloneable {
 
     /** Uniform samples in [0, 1) of the given shape and dtype (float32 or float64), as {@code torch.rand}. */
     public NDArray rand(NDManager manager, Shape shape, DataType dataType) {
-        int size = elementCount(shape);
-        if (dataType == DataType.FLOAT32) {
-            return manager.create(rand(new float[size]), shape);
-        }
-        if (dataType == DataType.FLOAT64) {
-            return manager.create(rand(new double[size]), shape);
-        }
-        throw unsupported("rand", dataType);
+        checkDtype("rand", dataType);
+        checkByteCount(shape, dataType);
+        return drawInto(manager, shape, dataType, false);
     }
 
     /** Fills {@code out} with what {@code torch.randn(out.length)} (float32) draws, and returns it. */
@@ -136,12 +136,16 @@ public final class Generator implements Cloneable {
             }
             return out;
         }
-        fillUniform(out, 0, size);
-        for (int i = 0; i + VECTORIZED_THRESHOLD <= size; i += VECTORIZED_THRESHOLD) {
-            boxMuller16(out, i);
+        // torch draws all uniforms, then transforms blocks of 16; chunk by chunk is the same order of draws.
+        int whole = size - size % VECTORIZED_THRESHOLD;
+        for (int from = 0; from < whole; from += CHUNK) {
+            int to = Math.min(from + CHUNK, whole);
+            fillUniform(out, from, to);
+            boxMuller16s(out, from, to);
         }
-        if (size % VECTORIZED_THRESHOLD != 0) {
+        if (whole != size) {
             int tail = size - VECTORIZED_THRESHOLD;
+            fillUniform(out, whole, size);
             fillUniform(out, tail, size);
             boxMuller16(out, tail);
         }
@@ -157,12 +161,17 @@ public final class Generator implements Cloneable {
             }
             return out;
         }
-        fillUniform(out, 0, size);
-        for (int i = 0; i + VECTORIZED_THRESHOLD <= size; i += VECTORIZED_THRESHOLD) {
-            boxMuller16(out, i);
+        int whole = size - size % VECTORIZED_THRESHOLD;
+        for (int from = 0; from < whole; from += CHUNK) {
+            int to = Math.min(from + CHUNK, whole);
+            fillUniform(out, from, to);
+            for (int i = from; i < to; i += VECTORIZED_THRESHOLD) {
+                boxMuller16(out, i);
+            }
         }
-        if (size % VECTORIZED_THRESHOLD != 0) {
+        if (whole != size) {
             int tail = size - VECTORIZED_THRESHOLD;
+            fillUniform(out, whole, size);
             fillUniform(out, tail, size);
             boxMuller16(out, tail);
         }
@@ -223,7 +232,7 @@ public final class Generator implements Cloneable {
     }
 
     private static boolean vectorLanesAvailable() {
-        if (Boolean.getBoolean("reprodiff.generator.scalar")
+        if (Boolean.getBoolean(dev.reprodiff.golden.GoldenProperties.GENERATOR_SCALAR)
                 || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
             return false;
         }
@@ -233,6 +242,89 @@ public final class Generator implements Cloneable {
     @Override
     public String toString() {
         return "Generator(cpu, initialSeed=" + Long.toUnsignedString(initialSeed()) + ")";
+    }
+
+    /**
+     * A new {@code shape} array filled with normals or uniforms. On the CPU, DJL's direct buffer of a new (contiguous)
+     * PyTorch tensor is a view of its memory, so the numbers are written there and never copied; elsewhere they are
+     * staged in a direct buffer that the engine copies once.
+     */
+    private NDArray drawInto(NDManager manager, Shape shape, DataType dataType, boolean normal) {
+        NDArray out = manager.create(shape, dataType);
+        int size = (int) shape.size();
+        if (size == 0) {
+            return out;
+        }
+        try {
+            boolean inPlace = !out.getDevice().isGpu() && "PyTorch".equals(manager.getEngine().getEngineName());
+            ByteBuffer memory = inPlace
+                    ? out.toByteBuffer(true)
+                    : ByteBuffer.allocateDirect(size * dataType.getNumOfBytes()).order(ByteOrder.nativeOrder());
+            if (dataType == DataType.FLOAT32) {
+                fill(memory.asFloatBuffer(), size, normal);
+            } else {
+                fill(memory.asDoubleBuffer(), size, normal);
+            }
+            if (!inPlace) {
+                out.set(memory);
+            }
+            return out;
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
+    }
+
+    // randn(float[]) or rand(float[]) chunk by chunk through a small array, each chunk copied into out once.
+    private synchronized void fill(FloatBuffer out, int size, boolean normal) {
+        if (normal && size < VECTORIZED_THRESHOLD) {
+            for (int i = 0; i < size; i++) {
+                out.put(i, (float) nextNormal());
+            }
+            return;
+        }
+        float[] chunk = new float[Math.min(CHUNK, size)];
+        int whole = normal ? size - size % VECTORIZED_THRESHOLD : size;
+        for (int from = 0; from < whole; from += CHUNK) {
+            int count = Math.min(CHUNK, whole - from);
+            fillUniform(chunk, 0, count);
+            if (normal) {
+                boxMuller16s(chunk, 0, count);
+            }
+            out.put(from, chunk, 0, count);
+        }
+        if (whole != size) {
+            fillUniform(chunk, 0, size - whole); // the partial block's uniforms, which torch draws and then redraws
+            fillUniform(chunk, 0, VECTORIZED_THRESHOLD);
+            boxMuller16(chunk, 0);
+            out.put(size - VECTORIZED_THRESHOLD, chunk, 0, VECTORIZED_THRESHOLD);
+        }
+    }
+
+    // The float64 twin of fill(FloatBuffer, ...).
+    private synchronized void fill(DoubleBuffer out, int size, boolean normal) {
+        if (normal && size < VECTORIZED_THRESHOLD) {
+            for (int i = 0; i < size; i++) {
+                out.put(i, nextNormal());
+            }
+            return;
+        }
+        double[] chunk = new double[Math.min(CHUNK, size)];
+        int whole = normal ? size - size % VECTORIZED_THRESHOLD : size;
+        for (int from = 0; from < whole; from += CHUNK) {
+            int count = Math.min(CHUNK, whole - from);
+            fillUniform(chunk, 0, count);
+            for (int i = 0; normal && i < count; i += VECTORIZED_THRESHOLD) {
+                boxMuller16(chunk, i);
+            }
+            out.put(from, chunk, 0, count);
+        }
+        if (whole != size) {
+            fillUniform(chunk, 0, size - whole);
+            fillUniform(chunk, 0, VECTORIZED_THRESHOLD);
+            boxMuller16(chunk, 0);
+            out.put(size - VECTORIZED_THRESHOLD, chunk, 0, VECTORIZED_THRESHOLD);
+        }
     }
 
     // at::normal_distribution<double>: Box-Muller on two 53-bit uniforms, caching the sine half for the next call.
@@ -250,6 +342,12 @@ public final class Generator implements Cloneable {
         nextNormal = r * sinCos[0];
         hasNextNormal = true;
         return r * sinCos[1];
+    }
+
+    private static void boxMuller16s(float[] data, int from, int to) {
+        for (int i = from; i < to; i += VECTORIZED_THRESHOLD) {
+            boxMuller16(data, i);
+        }
     }
 
     private static void boxMuller16(float[] data, int offset) {
@@ -294,6 +392,22 @@ public final class Generator implements Cloneable {
                     + ". Draw the batch in slices (one generator per slice, see RandomTensors.randnTensor).");
         }
         return (int) size;
+    }
+
+    private static void checkByteCount(Shape shape, DataType dataType) {
+        long size = shape.size();
+        if (size > Integer.MAX_VALUE / dataType.getNumOfBytes()) {
+            throw new IllegalArgumentException("Cannot draw " + size + " " + dataType + " elements for shape " + shape
+                    + " into one array: its " + size * dataType.getNumOfBytes() + " bytes exceed the "
+                    + Integer.MAX_VALUE + " that one DJL buffer holds. Draw the batch in slices (one generator per"
+                    + " slice, see RandomTensors.randnTensor).");
+        }
+    }
+
+    private static void checkDtype(String op, DataType dataType) {
+        if (dataType != DataType.FLOAT32 && dataType != DataType.FLOAT64) {
+            throw unsupported(op, dataType);
+        }
     }
 
     private static IllegalArgumentException unsupported(String op, DataType dataType) {

@@ -9,12 +9,15 @@ import java.util.Arrays;
 final class MersenneTwister {
 
     static final int N = 624;
-    private static final int M = 397;
-    private static final int MATRIX_A = 0x9908b0df;
+    static final int M = 397;
+    static final int MATRIX_A = 0x9908b0df;
     private static final int UPPER_MASK = 0x80000000;
     private static final int LOWER_MASK = 0x7fffffff;
 
     private static final float FLOAT_UNIFORM_SCALE = 1.0f / (1 << 24);
+
+    /** Whether the twist and tempering run on eight-lane vectors, as the Box-Muller kernel does. */
+    private static final boolean VECTOR_LANES = Generator.usesVectorLanes();
 
     private final int[] state;
     private int left;
@@ -77,7 +80,8 @@ final class MersenneTwister {
 
     /**
      * Fills {@code out[from..to)} with torch's float32 uniforms, one output each: its low 24 bits times 2^-24.
-     * Same numbers and state as {@code to - from} calls of {@link #nextInt()}, in loops the JIT can vectorize.
+     * Same numbers and state as {@code to - from} calls of {@link #nextInt()}, eight at a time where
+     * {@link Generator#usesVectorLanes()}.
      */
     void fillUniformFloats(float[] out, int from, int to) {
         int i = from;
@@ -88,14 +92,8 @@ final class MersenneTwister {
             }
             int count = Math.min(left - 1, to - i);
             int start = next;
-            for (int j = 0; j < count; j++) {
-                int y = state[start + j];
-                y ^= y >>> 11;
-                y ^= (y << 7) & 0x9d2c5680;
-                y ^= (y << 15) & 0xefc60000;
-                y ^= y >>> 18;
-                out[i + j] = (y & 0xffffff) * FLOAT_UNIFORM_SCALE;
-            }
+            int j = VECTOR_LANES ? MersenneTwisterVector.uniformFloats(state, start, out, i, count) : 0;
+            uniformFloats(state, start + j, out, i + j, count - j);
             next += count;
             left -= count;
             i += count;
@@ -112,6 +110,27 @@ final class MersenneTwister {
     private void twist() {
         left = N;
         next = 0;
+        if (VECTOR_LANES) {
+            MersenneTwisterVector.twist(state, N, M, MATRIX_A);
+        } else {
+            twist(state);
+        }
+    }
+
+    /** The float32 uniforms of words {@code state[start..start + count)}, written to {@code out[at..)}. */
+    static void uniformFloats(int[] state, int start, float[] out, int at, int count) {
+        for (int j = 0; j < count; j++) {
+            int y = state[start + j];
+            y ^= y >>> 11;
+            y ^= (y << 7) & 0x9d2c5680;
+            y ^= (y << 15) & 0xefc60000;
+            y ^= y >>> 18;
+            out[at + j] = (y & 0xffffff) * FLOAT_UNIFORM_SCALE;
+        }
+    }
+
+    /** Regenerates the {@code N} words of {@code state}, MT19937's twist. */
+    static void twist(int[] state) {
         int j = 0;
         for (; j < N - M; j++) {
             state[j] = state[j + M] ^ mix(state[j], state[j + 1]);
@@ -122,7 +141,7 @@ final class MersenneTwister {
         state[N - 1] = state[M - 1] ^ mix(state[N - 1], state[0]);
     }
 
-    private static int mix(int u, int v) {
+    static int mix(int u, int v) {
         int y = (u & UPPER_MASK) | (v & LOWER_MASK);
         return (y >>> 1) ^ ((v & 1) != 0 ? MATRIX_A : 0);
     }

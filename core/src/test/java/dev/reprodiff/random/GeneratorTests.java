@@ -109,6 +109,29 @@ class GeneratorTests {
     }
 
     @Test
+    void ndArrayDrawsAcrossChunksMatchTheArrayDrawsAndLeaveTheSameState() {
+        int[] sizes = {1, 15, 16, 17, Generator.CHUNK - 1, Generator.CHUNK, Generator.CHUNK + 16,
+            2 * Generator.CHUNK + 5};
+        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            for (int size : sizes) {
+                Shape shape = new Shape(size);
+                Generator inPlace = Generator.seeded(size);
+                Generator reference = Generator.seeded(size);
+                String what = "size " + size;
+                assertThat(inPlace.randn(manager, shape).toFloatArray()).as(what)
+                        .isEqualTo(reference.randn(new float[size]));
+                assertThat(inPlace.randn(manager, shape, DataType.FLOAT64).toDoubleArray()).as(what)
+                        .isEqualTo(reference.randn(new double[size]));
+                assertThat(inPlace.rand(manager, shape).toFloatArray()).as(what)
+                        .isEqualTo(reference.rand(new float[size]));
+                assertThat(inPlace.rand(manager, shape, DataType.FLOAT64).toDoubleArray()).as(what)
+                        .isEqualTo(reference.rand(new double[size]));
+                assertThat(inPlace.getState()).as(what).isEqualTo(reference.getState());
+            }
+        }
+    }
+
+    @Test
     void unsupportedDtypeNamesTheFix() {
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
             assertThatThrownBy(() -> Generator.seeded(1).randn(manager, new Shape(2), DataType.FLOAT16))

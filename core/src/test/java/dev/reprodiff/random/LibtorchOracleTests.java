@@ -51,6 +51,11 @@ class LibtorchOracleTests {
             }
             float[] actual = Generator.seeded(seed).randn(new float[expected.length]);
             GeneratorFixtureTests.assertBitsEqual(actual, expected, "randn seed " + seed + " shape " + shape);
+            try (NDManager scratch = manager.newSubManager()) {
+                float[] drawnInPlace = Generator.seeded(seed).randn(scratch, shape).toFloatArray();
+                GeneratorFixtureTests.assertBitsEqual(drawnInPlace, expected, "NDArray randn seed " + seed
+                        + " shape " + shape);
+            }
             checked++;
         }
         assertThat(checked).isEqualTo(CASES);
@@ -68,12 +73,15 @@ class LibtorchOracleTests {
                 NDArray expected = scratch.randomUniform(0f, 1f, shape, float64 ? DataType.FLOAT64 : DataType.FLOAT32);
                 Generator generator = Generator.seeded(seed);
                 String what = "rand seed " + seed + " shape " + shape;
+                NDArray drawnInPlace = Generator.seeded(seed).rand(scratch, shape, expected.getDataType());
                 if (float64) {
                     double[] want = expected.toDoubleArray();
                     GeneratorFixtureTests.assertBitsEqual(generator.rand(new double[want.length]), want, what);
+                    GeneratorFixtureTests.assertBitsEqual(drawnInPlace.toDoubleArray(), want, "NDArray " + what);
                 } else {
                     float[] want = expected.toFloatArray();
                     GeneratorFixtureTests.assertBitsEqual(generator.rand(new float[want.length]), want, what);
+                    GeneratorFixtureTests.assertBitsEqual(drawnInPlace.toFloatArray(), want, "NDArray " + what);
                 }
             }
         }

@@ -45,8 +45,7 @@ class ControlRandomnessTest {
         try (ImagePipelineOutput out = twoSteps(generator)) {
             NDArray image = out.images();
             System.out.printf("DDIM, 2 steps, seed 0: np.abs(image).sum() = %.4f%n", image.abs().sum().getFloat());
-            golden.verify("ddim/two-steps-seed-0-np", image);
-            golden.verify("ddim/two-steps-seed-0-latents", out.latents());
+            golden.verify("ddim/two-steps-seed-0-np", image);   // the latents' golden is the AssertJ test's below
         }
     }
 

@@ -48,8 +48,9 @@ class DevicePlacementTest {
                      .outputType(OutputType.NP).generator(generator))) {
             assertThat(pipeline.device()).isEqualTo(device());
             assertThat(out.latents().getDevice()).isEqualTo(device());
-            // Recorded on the CPU: on a GPU, tolerances(-cuda).json's cpuVsGpu rule applies.
-            golden.verify("ddim/two-steps-seed-0-latents", out.latents());
+            // Its own golden (one golden, one recording test), recorded on the CPU: on a GPU, tolerances(-cuda).json's
+            // cpuVsGpu rule applies.
+            golden.verify("ddim/two-steps-seed-0-latents-on-device", out.latents());
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.reprodiff.junit;
 
+import dev.reprodiff.golden.DifferenceScale;
 import dev.reprodiff.golden.GoldenFiles;
 import dev.reprodiff.io.FloatTensor;
 import dev.reprodiff.io.SafeTensors;
@@ -35,21 +36,26 @@ final class Artifacts {
         int[] chw = imageShape(actual.trajectory() ? lastStepShape(actual.shape()) : actual.shape());
         if (chw != null) {
             int offset = actual.data().length - chw[0] * chw[1] * chw[2];   // the last step of a trajectory
+            boolean nhwc = chw[3] == 1;
             float[] min = {Float.POSITIVE_INFINITY};
             float[] max = {Float.NEGATIVE_INFINITY};
             range(golden, offset, min, max);
             range(actual.data(), offset, min, max);
-            written.add(png(base, ".expected.png", image(golden, offset, chw, min[0], max[0])));
-            written.add(png(base, ".actual.png", image(actual.data(), offset, chw, min[0], max[0])));
-            written.add(png(base, ".difference.png", heatMap(actual.data(), golden, offset, chw)));
+            written.add(png(base, ".expected.png", image(golden, offset, chw, nhwc, min[0], max[0])));
+            written.add(png(base, ".actual.png", image(actual.data(), offset, chw, nhwc, min[0], max[0])));
+            written.add(png(base, ".difference.png", heatMap(actual.data(), golden, offset, chw, nhwc)));
         }
         return written;
     }
 
-    /** (C, H, W) for a tensor shaped (1, ..., C, H, W) with C in 1, 3, 4, or (H, W) of at least 8 x 8; else null. */
+    /**
+     * (C, H, W, layout) for a tensor shaped (1, ..., C, H, W) with C in 1, 3, 4 (layout 0), or (1, ..., H, W, C), as
+     * pipelines return pictures (NHWC, layout 1), or (H, W) of at least 8 x 8 (layout 0); else null. A shape that
+     * reads both ways, such as (3, 3, 3), is taken as channels first.
+     */
     static int[] imageShape(long[] shape) {
         if (shape.length == 2 && shape[0] >= 8 && shape[1] >= 8) {
-            return new int[] {1, (int) shape[0], (int) shape[1]};
+            return new int[] {1, (int) shape[0], (int) shape[1], 0};
         }
         if (shape.length < 3) {
             return null;
@@ -59,11 +65,25 @@ final class Artifacts {
                 return null;
             }
         }
-        long c = shape[shape.length - 3];
-        long h = shape[shape.length - 2];
-        long w = shape[shape.length - 1];
-        boolean image = (c == 1 || c == 3 || c == 4) && h > 1 && w > 1 && h * w <= (1 << 24);
-        return image ? new int[] {(int) c, (int) h, (int) w} : null;
+        long a = shape[shape.length - 3];
+        long b = shape[shape.length - 2];
+        long c = shape[shape.length - 1];
+        if (isChannels(a) && b > 1 && c > 1 && b * c <= (1 << 24)) {
+            return new int[] {(int) a, (int) b, (int) c, 0};
+        }
+        if (isChannels(c) && a > 1 && b > 1 && a * b <= (1 << 24)) {
+            return new int[] {(int) c, (int) a, (int) b, 1};
+        }
+        return null;
+    }
+
+    private static boolean isChannels(long n) {
+        return n == 1 || n == 3 || n == 4;
+    }
+
+    /** The index of channel {@code channel} of pixel {@code pixel} (y * w + x), channels first or last. */
+    private static int at(int offset, int[] chw, boolean nhwc, int channel, int pixel) {
+        return nhwc ? offset + pixel * chw[0] + channel : offset + channel * chw[1] * chw[2] + pixel;
     }
 
     private static long[] lastStepShape(long[] shape) {
@@ -82,7 +102,7 @@ final class Artifacts {
     }
 
     /** Both images share one value range, so that the same value is the same gray or color in each. */
-    private static BufferedImage image(float[] values, int offset, int[] chw, float min, float max) {
+    private static BufferedImage image(float[] values, int offset, int[] chw, boolean nhwc, float min, float max) {
         int c = chw[0];
         int h = chw[1];
         int w = chw[2];
@@ -92,7 +112,7 @@ final class Artifacts {
             for (int x = 0; x < w; x++) {
                 int rgb = 0;
                 for (int channel = 0; channel < 3; channel++) {
-                    float v = values[offset + (c >= 3 ? channel : 0) * h * w + y * w + x];
+                    float v = values[at(offset, chw, nhwc, c >= 3 ? channel : 0, y * w + x)];
                     int level = Float.isFinite(v) ? Math.round((v - min) * scale) : 0;
                     rgb = (rgb << 8) | Math.max(0, Math.min(255, level));
                 }
@@ -102,27 +122,28 @@ final class Artifacts {
         return image;
     }
 
-    /** Black where the images agree, through red to yellow at the largest absolute difference over channels. */
-    private static BufferedImage heatMap(float[] actual, float[] golden, int offset, int[] chw) {
+    /**
+     * The largest absolute difference over channels, on {@link DifferenceScale}'s absolute scale (black where the
+     * images agree, the same colour for the same difference in every map), which the report's legend explains.
+     */
+    private static BufferedImage heatMap(float[] actual, float[] golden, int offset, int[] chw, boolean nhwc) {
         int c = chw[0];
         int h = chw[1];
         int w = chw[2];
-        float[] diff = new float[h * w];
-        float maxDiff = 0;
+        double[] diff = new double[h * w];
         for (int channel = 0; channel < c; channel++) {
             for (int i = 0; i < h * w; i++) {
-                int at = offset + channel * h * w + i;
-                float d = Math.abs(actual[at] - golden[at]);
-                diff[i] = Float.isNaN(d) ? Float.POSITIVE_INFINITY : Math.max(diff[i], d);
-                maxDiff = Float.isFinite(diff[i]) ? Math.max(maxDiff, diff[i]) : maxDiff;
+                int at = at(offset, chw, nhwc, channel, i);
+                double d = Math.abs((double) actual[at] - (double) golden[at]);
+                if (Float.isInfinite(actual[at]) && actual[at] == golden[at]) {
+                    d = 0;
+                }
+                diff[i] = Double.isNaN(d) || Double.isNaN(diff[i]) ? Double.NaN : Math.max(diff[i], d);
             }
         }
         BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         for (int i = 0; i < h * w; i++) {
-            float t = Float.isInfinite(diff[i]) ? 1f : maxDiff > 0 ? diff[i] / maxDiff : 0f;
-            int red = Math.round(Math.min(1f, 2 * t) * 255);
-            int green = Math.round(Math.max(0f, 2 * t - 1) * 255);
-            image.setRGB(i % w, i / w, (red << 16) | (green << 8));
+            image.setRGB(i % w, i / w, DifferenceScale.rgb(diff[i]));
         }
         return image;
     }

@@ -32,6 +32,9 @@ final class DeterministicExtension implements BeforeEachCallback, AfterEachCallb
         if (deterministic.threads() < 1 || deterministic.repeat() < 1) {
             throw new ExtensionConfigurationException(DeterminismMessages.badAttributes(deterministic));
         }
+        if (CalibrationRun.deterministicOff(context)) {
+            return;   // reprodiff:calibrate's run with @Deterministic off: libtorch's defaults, not a determinism check
+        }
         Determinism.requireCublasWorkspaceConfig();
         // Saved before switching, restored in afterEach, as Pioneer's DefaultLocaleExtension does.
         context.getStore(NAMESPACE).put(Determinism.Snapshot.class,
@@ -64,7 +67,8 @@ final class DeterministicExtension implements BeforeEachCallback, AfterEachCallb
 
     private static void repeat(Invocation<Void> invocation, ReflectiveInvocationContext<Method> invocationContext,
                                ExtensionContext context) throws Throwable {
-        int runs = annotation(context).map(Deterministic::repeat).orElse(1);
+        int runs = CalibrationRun.deterministicOff(context) ? 1 : annotation(context).map(Deterministic::repeat)
+                .orElse(1);
         if (runs <= 1) {
             invocation.proceed();
             return;
@@ -118,7 +122,7 @@ final class DeterministicExtension implements BeforeEachCallback, AfterEachCallb
                 TestCommands.replay(context, seeds.orElse(null)), TestCommands.record(context, seeds.orElse(null)));
     }
 
-    private static Optional<Deterministic> annotation(ExtensionContext context) {
+    static Optional<Deterministic> annotation(ExtensionContext context) {
         Optional<Deterministic> onMethod = context.getTestMethod()
                 .flatMap(m -> AnnotationSupport.findAnnotation(m, Deterministic.class));
         if (onMethod.isPresent()) {

@@ -1,5 +1,8 @@
 package dev.reprodiff.junit;
 
+import ai.djl.pytorch.jni.JniUtils;
+import dev.reprodiff.engine.PyTorchEngine;
+import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.DynamicTestInvocationContext;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -14,11 +17,40 @@ import java.lang.reflect.Method;
  * Injects {@link Golden} and binds the invocation's golden session to the thread that runs the test body; the
  * session, kept in the invocation's store, commits its recordings when the store closes it after the test.
  */
-final class GoldenExtension implements BeforeEachCallback, ParameterResolver, InvocationInterceptor {
+final class GoldenExtension implements BeforeEachCallback, AfterEachCallback, ParameterResolver,
+        InvocationInterceptor {
+
+    private static final ExtensionContext.Namespace THREADS = ExtensionContext.Namespace.create(
+            GoldenExtension.class, "calibration-threads");
 
     @Override
     public void beforeEach(ExtensionContext context) {
         GoldenSession.of(context);   // reads and validates the configuration before the test runs
+        setCalibrationThreads(context);
+    }
+
+    /**
+     * In a calibration run with a thread count, sets libtorch's intra-op threads for the test (on its thread, where
+     * libtorch keeps the count), unless {@code @Deterministic}'s switches fix the test's own count.
+     */
+    private static void setCalibrationThreads(ExtensionContext context) {
+        CalibrationRun.of(context).filter(run -> run.variation().threads() != null).ifPresent(run -> {
+            boolean fixedByDeterministic = DeterministicExtension.annotation(context).isPresent()
+                    && run.variation().deterministic();
+            if (!fixedByDeterministic) {
+                PyTorchEngine.get();   // loads libtorch, whose thread count this sets
+                context.getStore(THREADS).put(Integer.class, JniUtils.getNumThreads());
+                JniUtils.setNumThreads(run.variation().threads());
+            }
+        });
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        Integer previous = context.getStore(THREADS).remove(Integer.class, Integer.class);
+        if (previous != null) {
+            JniUtils.setNumThreads(previous);
+        }
     }
 
     @Override

@@ -58,7 +58,7 @@ final class GoldenMessages {
                 .append(m.selected().variant().dtype()).append(ActualTensor.format(m.selected().variant().shape()))
                 .append("\n  (").append(m.selected().choice()).append(")\n  recorded on ")
                 .append(m.selected().variant().platform().describe())
-                .append("\nwithin ").append(m.tolerance().rule()).append(" (").append(m.tolerance().source())
+                .append("\nwithin ").append(m.tolerance().rule()).append(" (").append(m.tolerance().provenance())
                 .append("), but\n");
         appendStatistics(message, shape, actual, m.golden(), "golden", m.tolerance(), r);
         if (m.steps() != null) {

@@ -1,9 +1,11 @@
 package dev.reprodiff.junit;
 
+import dev.reprodiff.golden.CalibrationObservation;
 import dev.reprodiff.golden.GoldenManifest;
 import dev.reprodiff.golden.GoldenMode;
 import dev.reprodiff.golden.GoldenResult;
 import dev.reprodiff.golden.Platform;
+import dev.reprodiff.golden.ToleranceRule;
 import dev.reprodiff.random.Generator;
 import org.junit.jupiter.api.MediaType;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -156,6 +158,10 @@ final class GoldenSession implements AutoCloseable {
         GoldenMessages.Origin origin = origin(description);
         Platform current = Platform.current(actual.deviceType(), actual.deviceId());
         GoldenResult.Subject subject = subject(name, actual, current);
+        if (settings.mode() == GoldenMode.CALIBRATE) {
+            calibrate(name, actual, current, subject);
+            return;
+        }
         if (settings.mode() == GoldenMode.RECORD) {
             // Not reading the old golden first: recording is how a corrupt one gets replaced.
             stage(name, actual, current, origin, subject, assertionSettings);
@@ -228,6 +234,65 @@ final class GoldenSession implements AutoCloseable {
                 GoldenMessages.summary(actual, actual.data(), result.maxAbsIndex()));
     }
 
+    /**
+     * In a calibration run: measures {@code actual} against the recorded golden and writes what it observed, never
+     * failing the test on the difference (the observations are the run's outcome); a missing or unreadable golden is
+     * an observation too, that says why nothing was compared.
+     */
+    private void calibrate(String name, ActualTensor actual, Platform current, GoldenResult.Subject subject) {
+        CalibrationRun calibration = CalibrationRun.of(context).orElseThrow();
+        CalibrationObservation observation;
+        try {
+            observation = observe(name, actual, current, subject, calibration);
+        } catch (GoldenException e) {
+            observation = new CalibrationObservation(CalibrationObservation.FORMAT, calibration.run(),
+                    calibration.variation(), subject, null, null, null, 0, 0, null, null, null, null, e.getMessage());
+        }
+        try {
+            observation.write(settings.artifacts());
+        } catch (IOException | RuntimeException e) {
+            System.err.println("reprodiff: cannot write the calibration observation of golden \"" + name + "\": "
+                    + e);
+        }
+    }
+
+    private CalibrationObservation observe(String name, ActualTensor actual, Platform current,
+                                           GoldenResult.Subject subject, CalibrationRun calibration) {
+        Optional<GoldenStore.Selected> found = store.select(name, current, settings.variant());
+        if (found.isEmpty()) {
+            return new CalibrationObservation(CalibrationObservation.FORMAT, calibration.run(),
+                    calibration.variation(), subject, null, null, null, 0, 0, null, null, null, null,
+                    missingReason(name));
+        }
+        GoldenStore.Selected selected = found.get();
+        run.read(store.dir(), name, selected.key());
+        GoldenManifest.Variant variant = selected.variant();
+        if (!Arrays.equals(variant.shape(), actual.shape()) || variant.trajectory() != actual.trajectory()) {
+            return new CalibrationObservation(CalibrationObservation.FORMAT, calibration.run(),
+                    calibration.variation(), subject, selected.key(), variant.platform(), null, 0, 0, null, null,
+                    null, null, "not compared: the golden is " + variant.dtype()
+                    + ActualTensor.format(variant.shape()) + (variant.trajectory() ? " (a trajectory)" : "")
+                    + ", the computed tensor " + actual.dtype() + ActualTensor.format(actual.shape())
+                    + (actual.trajectory() ? " (a trajectory)" : ""));
+        }
+        String pair = Tolerances.pair(variant.platform(), current);
+        ToleranceRule rule = Tolerances.rule(store.dir().resolve(settings.tolerances()), name, pair, actual.dtype());
+        float[] golden = store.load(selected).data();
+        TensorComparison.Spread spread = TensorComparison.spread(actual.data(), golden, actual.steps(),
+                actual.trajectory());
+        if (spread.nonFinite() > 0) {
+            return new CalibrationObservation(CalibrationObservation.FORMAT, calibration.run(),
+                    calibration.variation(), subject, selected.key(), variant.platform(), pair, 0, 0, null,
+                    spread.sha256(), spread.stepSha256(), rule, "not compared: " + spread.nonFinite()
+                    + " elements are NaN or infinite on one side only, or NaN on both");
+        }
+        double relative = spread.linf() == 0 ? 0 : spread.goldenMaxAbs() == 0 ? Double.MAX_VALUE
+                : spread.linf() / spread.goldenMaxAbs();
+        return new CalibrationObservation(CalibrationObservation.FORMAT, calibration.run(), calibration.variation(),
+                subject, selected.key(), variant.platform(), pair, spread.linf(), relative, spread.stepLinf(),
+                spread.sha256(), spread.stepSha256(), rule, null);
+    }
+
     private static GoldenResult.Comparison comparison(GoldenStore.Selected selected, Tolerance tolerance,
                                                       TensorComparison.Verdict verdict, ActualTensor actual,
                                                       List<Artifacts.Artifact> artifacts) {
@@ -237,7 +302,7 @@ final class GoldenSession implements AutoCloseable {
                 verdict.summary().used(), verdict.summary().mismatched(), actual.data().length,
                 steps == null || steps.firstOutOfTolerance() < 0 ? null : steps.firstOutOfTolerance(),
                 steps == null ? null : steps.linf(), artifacts.stream().map(a -> a.file().toString())
-                .filter(f -> f.endsWith(".png")).toList());
+                .filter(f -> f.endsWith(".png")).toList(), tolerance.calibrated());
     }
 
     /** Keeps the tensor until the test has passed ({@link #close}), refusing non-finite values and duplicates. */

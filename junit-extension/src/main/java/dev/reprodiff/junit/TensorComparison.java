@@ -1,5 +1,13 @@
 package dev.reprodiff.junit;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
 /**
  * Element-wise comparison of two float32 tensors under {@code |actual - golden| <= atol + rtol * |golden|}, as
  * {@code torch.testing.assert_close} checks it (NaN never matches; infinities match only themselves).
@@ -11,7 +19,7 @@ package dev.reprodiff.junit;
 final class TensorComparison {
 
     /** Whether the fast path runs on vector lanes ({@code --add-modules jdk.incubator.vector}); same verdicts. */
-    static final boolean LANES = !Boolean.getBoolean("reprodiff.comparison.scalar")
+    static final boolean LANES = !Boolean.getBoolean(dev.reprodiff.golden.GoldenProperties.COMPARISON_SCALAR)
             && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent() && ComparisonLanes.isUsable();
 
     private TensorComparison() {
@@ -106,6 +114,64 @@ final class TensorComparison {
             }
             return new Verdict(Summary.of(mismatched, linf, used), stepLinf == null ? null
                     : new Steps(stepLinf, firstStep));
+        }
+    }
+
+    /**
+     * What a calibration run observes: the L-infinity (over every element and, for a trajectory, each step), the
+     * golden's largest magnitude, and the SHA-256 of the computed float32 values (whole and per step), which tells
+     * runs apart that compute different tensors.
+     *
+     * @param nonFinite the elements whose difference is not a finite number (a NaN, or an infinity on one side)
+     */
+    record Spread(double linf, double goldenMaxAbs, double[] stepLinf, String sha256, List<String> stepSha256,
+                  long nonFinite) {
+    }
+
+    static Spread spread(float[] actual, float[] golden, int steps, boolean trajectory) {
+        int stepSize = trajectory ? actual.length / Math.max(steps, 1) : Math.max(actual.length, 1);
+        double[] stepLinf = trajectory ? new double[steps] : null;
+        List<String> stepSha = trajectory ? new ArrayList<>() : null;
+        MessageDigest whole = sha256();
+        MessageDigest step = trajectory ? sha256() : null;
+        ByteBuffer bytes = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+        double linf = 0;
+        double goldenMax = 0;
+        long nonFinite = 0;
+        for (int i = 0; i < actual.length; i++) {
+            float a = actual[i];
+            float g = golden[i];
+            double d = Math.abs((double) a - (double) g);
+            if (Float.isInfinite(a) && a == g) {
+                d = 0;
+            } else if (!Double.isFinite(d)) {
+                nonFinite++;
+                d = 0;
+            }
+            linf = Math.max(linf, d);
+            if (Float.isFinite(g)) {
+                goldenMax = Math.max(goldenMax, Math.abs(g));
+            }
+            bytes.clear();
+            bytes.putInt(Float.floatToRawIntBits(a));
+            whole.update(bytes.array());
+            if (trajectory) {
+                int s = i / stepSize;
+                stepLinf[s] = Math.max(stepLinf[s], d);
+                step.update(bytes.array());
+                if ((i + 1) % stepSize == 0) {
+                    stepSha.add(HexFormat.of().formatHex(step.digest()));
+                }
+            }
+        }
+        return new Spread(linf, goldenMax, stepLinf, HexFormat.of().formatHex(whole.digest()), stepSha, nonFinite);
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("Every JVM has SHA-256", e);
         }
     }
 

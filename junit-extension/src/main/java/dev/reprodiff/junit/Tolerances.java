@@ -1,15 +1,11 @@
 package dev.reprodiff.junit;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reprodiff.golden.GoldenProperties;
 import dev.reprodiff.golden.Platform;
+import dev.reprodiff.golden.ToleranceProfile;
+import dev.reprodiff.golden.ToleranceRule;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Objects;
 
 /**
  * The tolerance for comparing a golden recorded on one platform with a tensor computed on another: exact for a
@@ -21,16 +17,17 @@ import java.util.Objects;
  *   "platforms": {"sameCpuModel": {"atol": 0, "rtol": 0}, "otherCpu": {"atol": 1e-5, "rtol": 0},
  *                 "cpuVsGpu": {"atol": 1e-3, "rtol": 0}, "sameGpuModel": {"atol": 0, "rtol": 0},
  *                 "otherGpu": {"atol": 5e-3, "rtol": 0}},
- *   "goldens": {"ddim/tiny": {"atol": 1e-4, "rtol": 0}}
+ *   "goldens": {"ddim/tiny": {"atol": 1e-4, "rtol": 0},
+ *               "ddim/latents": {"sameCpuModel": {"atol": 5e-7, "rtol": 0, "calibrated": {...}}}}
  * }
  * }</pre>
+ *
+ * The rules are looked up by core's {@link ToleranceProfile}, which {@code reprodiff:calibrate} also uses.
  */
 final class Tolerances {
 
     static final String FILE_NAME = GoldenProperties.DEFAULT_TOLERANCES;
     static final String EXACT_SOURCE = "exact: a @Deterministic test on the platform the golden was recorded on";
-
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private Tolerances() {
     }
@@ -46,60 +43,23 @@ final class Tolerances {
         if (deterministic && recorded.sameAs(current)) {
             return Tolerance.exact(EXACT_SOURCE);
         }
-        JsonNode root = read(goldenDir.resolve(fileName));
-        if (root != null) {
-            JsonNode override = root.path("goldens").path(golden);
-            if (!override.isMissingNode()) {
-                return rule(goldenDir.resolve(fileName), override, "goldens." + golden);
-            }
-            String pair = pair(recorded, current);
-            JsonNode byPair = root.path("platforms").path(pair);
-            if (!byPair.isMissingNode()) {
-                return rule(goldenDir.resolve(fileName), byPair, "platforms." + pair);
-            }
+        return Tolerance.of(rule(goldenDir.resolve(fileName), golden, pair(recorded, current), dtype));
+    }
+
+    /**
+     * The rule of the profile in {@code file} (or the dtype's default) for a golden and pair, without the exact
+     * shortcut; a malformed profile or an invalid rule is a {@link GoldenException}.
+     */
+    static ToleranceRule rule(Path file, String golden, String pair, String dtype) {
+        try {
+            return ToleranceProfile.read(file).resolve(golden, pair, dtype);
+        } catch (ToleranceProfile.InvalidProfileException e) {
+            throw new GoldenException(e.getMessage(), e.getCause() != null ? e.getCause() : e);
         }
-        return Tolerance.defaultFor(dtype);
     }
 
     /** Which pair of platforms this is, as {@code tolerances.json} names it. */
     static String pair(Platform recorded, Platform current) {
-        boolean recordedGpu = "gpu".equals(recorded.deviceType());
-        boolean currentGpu = "gpu".equals(current.deviceType());
-        if (recordedGpu != currentGpu) {
-            return "cpuVsGpu";
-        }
-        if (recordedGpu) {
-            return Objects.equals(recorded.deviceName(), current.deviceName()) ? "sameGpuModel" : "otherGpu";
-        }
-        return Objects.equals(recorded.cpuModel(), current.cpuModel()) && Objects.equals(recorded.arch(),
-                current.arch()) && recorded.sameCpuCapability(current) ? "sameCpuModel" : "otherCpu";
-    }
-
-    private static Tolerance rule(Path file, JsonNode node, String key) {
-        JsonNode atol = node.path("atol");
-        JsonNode rtol = node.path("rtol");
-        if (!atol.isNumber() || !rtol.isNumber() || atol.asDouble() < 0 || rtol.asDouble() < 0) {
-            throw new GoldenException("Invalid tolerance \"" + key + "\" in " + file
-                    + ": expected {\"atol\": number >= 0, \"rtol\": number >= 0} but found " + node);
-        }
-        return new Tolerance(atol.asDouble(), rtol.asDouble(), file.getFileName() + ": " + key);
-    }
-
-    private static JsonNode read(Path file) {
-        if (!Files.isRegularFile(file)) {
-            return null;
-        }
-        try {
-            JsonNode root = MAPPER.readTree(file.toFile());
-            if (root == null || !root.isObject()) {
-                throw new GoldenException("Invalid " + file + ": expected a JSON object");
-            }
-            return root;
-        } catch (JsonProcessingException e) {
-            throw new GoldenException("Malformed JSON in " + file + " at line " + e.getLocation().getLineNr()
-                    + ", column " + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage(), e);
-        } catch (IOException e) {
-            throw new GoldenException("Cannot read " + file + ": " + e, e);
-        }
+        return ToleranceProfile.pair(recorded, current);
     }
 }

@@ -1,5 +1,7 @@
 package dev.reprodiff.junit;
 
+import dev.reprodiff.golden.CalibrationObservation;
+import dev.reprodiff.golden.CalibrationVariation;
 import dev.reprodiff.golden.GoldenFiles;
 import dev.reprodiff.golden.GoldenResult;
 import dev.reprodiff.golden.Platform;
@@ -166,7 +168,7 @@ class GoldenExtensionTests {
                 + "\" or device type \"cpu\")\n"
                 + "  recorded on " + platform() + "\n"
                 + "within |actual - golden| <= 1.0e-05 + 1.3e-06 * |golden|"
-                + " (torch.testing.assert_close's default for float32), but\n"
+                + " (torch.testing.assert_close's default for float32; not calibrated), but\n"
                 + "  Mismatched elements: 1 / 4 (25.0%)\n"
                 + "  Greatest absolute difference: 5.00e-01 at index (1, 1) (up to 1.52e-05 allowed)\n"
                 + "  Greatest relative difference: 1.25e-01 at index (1, 1) (up to 1.30e-06 allowed)\n"
@@ -261,7 +263,7 @@ class GoldenExtensionTests {
     @Test
     void rejectAnUnknownMode() {
         assertThat(onlyFailure(run(TwoByTwoTestCase.class, "reprodiff.golden.mode", "overwrite"))).hasMessage(
-                "Invalid reprodiff.golden.mode \"overwrite\"; expected one of verify, record, record-missing");
+                "Invalid reprodiff.golden.mode \"overwrite\"; expected one of verify, record, record-missing, calibrate");
     }
 
     // ---- corrupt goldens: a clear error, nothing overwritten
@@ -375,6 +377,76 @@ class GoldenExtensionTests {
                 .endsWith("(tolerances.json: platforms.otherCpu)");
     }
 
+    // ---- calibration
+
+    @Test
+    void measureInsteadOfFailingInACalibrationRun() throws IOException {
+        values = new float[] {1, 2, 3, 4, 5, 6};
+        record(TrajectoryTestCase.class);
+        Map<Path, String> recorded = digests(goldens);
+        values = new float[] {1, 2, 3, 4.001f, 5, 6};
+        assertAllSucceeded(run(TrajectoryTestCase.class, "reprodiff.golden.mode", "calibrate",
+                "reprodiff.calibrate.run", "2", "reprodiff.calibrate.variation", "threads-2",
+                "reprodiff.calibrate.threads", "2"), 1);
+        List<CalibrationObservation> observations = CalibrationObservation.readAll(artifacts);
+        assertThat(observations).hasSize(1);
+        CalibrationObservation o = observations.get(0);
+        assertThat(o.run()).isEqualTo(2);
+        assertThat(o.variation()).isEqualTo(new CalibrationVariation("threads-2", 2, true, true));
+        assertThat(o.subject().current().threads()).as("the run's thread count, set for the test").isEqualTo(2);
+        assertThat(o.pair()).isEqualTo("sameCpuModel");
+        assertThat(o.linf()).isEqualTo((double) 4.001f - 4.0);
+        assertThat(o.relative()).isEqualTo(((double) 4.001f - 4.0) / 6);
+        assertThat(o.stepLinf()).containsExactly(0, (double) 4.001f - 4.0, 0);
+        assertThat(o.stepSha256()).hasSize(3);
+        assertThat(o.rule().source()).isEqualTo("torch.testing.assert_close's default for float32");
+        assertThat(o.file(artifacts)).isEqualTo(artifacts.resolve("calibration/run-2/GoldenExtensionTests$TrajectoryTestCase/compare/"
+                + "trajectory.json"));
+        // Nothing written to the goldens.
+        assertThat(digests(goldens)).isEqualTo(recorded);
+    }
+
+    private static Map<Path, String> digests(Path dir) throws IOException {
+        Map<Path, String> digests = new java.util.TreeMap<>();
+        for (Path file : GoldenFiles.regularFiles(dir)) {
+            digests.put(file, GoldenFiles.sha256(file));
+        }
+        return digests;
+    }
+
+    @Test
+    void observeAMissingGoldenWithoutFailing() throws IOException {
+        assertAllSucceeded(run(TwoByTwoTestCase.class, "reprodiff.golden.mode", "calibrate"), 1);
+        CalibrationObservation o = CalibrationObservation.readAll(artifacts).get(0);
+        assertThat(o.run()).isEqualTo(1);
+        assertThat(o.variation()).isEqualTo(CalibrationVariation.DEFAULT);
+        assertThat(o.message()).isEqualTo(goldens.resolve("two-by-two.json") + " does not exist");
+    }
+
+    @Test
+    void sayThatATolerancesIsCalibratedAndWithWhatEvidence() throws IOException {
+        record(TwoByTwoTestCase.class);
+        Files.writeString(goldens.resolve("tolerances.json"), "{\"goldens\": {\"two-by-two\": {\"sameCpuModel\":"
+                + " {\"atol\": 5e-4, \"rtol\": 0, \"calibrated\": {\"observedMax\": 1.2e-4, \"runs\": 5,"
+                + " \"date\": \"2026-12-02\"}}}}}");
+        values = new float[] {1, 2, 3, 4.001f};
+        assertThat(onlyFailure(run(TwoByTwoTestCase.class))).hasMessageContaining(
+                "within |actual - golden| <= 5.0e-04 + 0.0e+00 * |golden| (tolerances.json:"
+                        + " goldens.two-by-two.sameCpuModel; calibrated: observed max 1.2e-04 over 5 runs on"
+                        + " 2026-12-02), but\n");
+    }
+
+    @Test
+    void switchDeterministicOffInTheCalibrationRunThatAsksForIt() throws IOException {
+        record(DeterministicTestCase.class);
+        assertAllSucceeded(run(DeterministicTestCase.class, "reprodiff.golden.mode", "calibrate",
+                "reprodiff.calibrate.variation", "deterministic-off", "reprodiff.calibrate.deterministic", "false"), 1);
+        CalibrationObservation o = CalibrationObservation.readAll(artifacts).get(0);
+        assertThat(o.subject().deterministic()).isFalse();
+        assertThat(o.subject().current().determinism()).containsEntry("deterministic_algorithms", false);
+        assertThat(o.linf()).isZero();
+    }
+
     @Deterministic
     static class DeterministicTestCase {
         @Test
@@ -476,6 +548,33 @@ class GoldenExtensionTests {
         for (String png : List.of("rgb.expected.png", "rgb.actual.png", "rgb.difference.png")) {
             assertThat(javax.imageio.ImageIO.read(folder.resolve(png).toFile()).getWidth()).isEqualTo(4);
         }
+    }
+
+    @Goldens
+    static class PictureTestCase {
+        @Test
+        void compare() {
+            assertThatTensor(values, 1, 2, 4, 3).matchesGolden("images/picture");
+        }
+    }
+
+    @Test
+    void drawNhwcPicturesAndTheirDifferenceOnTheAbsoluteScale() throws IOException {
+        values = new float[24];
+        record(PictureTestCase.class);
+        values = new float[24];
+        values[(1 * 4 + 2) * 3 + 1] = 1e-3f;   // pixel (y 1, x 2), green
+        onlyFailure(run(PictureTestCase.class));
+        Path folder = artifacts.resolve("GoldenExtensionTests$PictureTestCase/compare/images");
+        java.awt.image.BufferedImage difference = javax.imageio.ImageIO.read(folder.resolve("picture.difference.png")
+                .toFile());
+        assertThat(difference.getWidth()).isEqualTo(4);
+        assertThat(difference.getHeight()).isEqualTo(2);
+        assertThat(difference.getRGB(2, 1) & 0xffffff).isEqualTo(dev.reprodiff.golden.DifferenceScale.rgb(
+                (double) 1e-3f));
+        assertThat(difference.getRGB(0, 0) & 0xffffff).isZero();
+        java.awt.image.BufferedImage actual = javax.imageio.ImageIO.read(folder.resolve("picture.actual.png").toFile());
+        assertThat(actual.getRGB(2, 1) & 0xffffff).isEqualTo(0x00ff00);
     }
 
     // ---- unread goldens

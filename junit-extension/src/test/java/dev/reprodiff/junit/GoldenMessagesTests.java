@@ -29,7 +29,7 @@ class GoldenMessagesTests {
         return new GoldenStore.Selected("ddim/tiny", "default", new GoldenManifest.Variant("ddim/tiny.safetensors",
                 "golden", "float32", shape, trajectory, "00", "0000", "DdimTests#tiny", new long[] {0}, "method",
                 null, false, "2026-11-29T07:00:00Z", "run-1", recorded), "the default golden; no golden for this device"
-                + " \"cpu-amd-epyc-7763\" or device type \"cpu\"");
+                + " \"cpu-amd-epyc-7763-avx2\" or device type \"cpu\"");
     }
 
     @Test
@@ -48,11 +48,11 @@ class GoldenMessagesTests {
                 + "  computed on cpu \"AMD EPYC 7763\" (avx2, Linux amd64, libtorch 2.7.1, DJL 0.36.0, 4 threads)\n"
                 + "to match golden:\n"
                 + "  goldens/ddim/tiny.safetensors#golden  float32[1, 1, 2, 2]\n"
-                + "  (the default golden; no golden for this device \"cpu-amd-epyc-7763\" or device type \"cpu\")\n"
+                + "  (the default golden; no golden for this device \"cpu-amd-epyc-7763-avx2\" or device type \"cpu\")\n"
                 + "  recorded on cpu \"Intel(R) Xeon(R) Gold 6338\" (avx512, Linux amd64, libtorch 2.7.1, DJL 0.36.0,"
                 + " 1 thread)\n"
                 + "within |actual - golden| <= 1.0e-05 + 1.3e-06 * |golden|"
-                + " (torch.testing.assert_close's default for float32), but\n"
+                + " (torch.testing.assert_close's default for float32; not calibrated), but\n"
                 + "  Mismatched elements: 1 / 4 (25.0%)\n"
                 + "  Greatest absolute difference: 7.19e-04 at index (0, 0, 0, 1) (up to 1.05e-05 allowed)\n"
                 + "  Greatest relative difference: 1.72e-03 at index (0, 0, 0, 1) (up to 1.30e-06 allowed)\n"
@@ -80,10 +80,10 @@ class GoldenMessagesTests {
                 + " avx2, Linux amd64, libtorch 2.7.1, DJL 0.36.0, 4 threads)\n"
                 + "to match golden:\n"
                 + "  goldens/ddim/tiny.safetensors#trajectory  float32[2, 2]\n"
-                + "  (the default golden; no golden for this device \"cpu-amd-epyc-7763\" or device type \"cpu\")\n"
+                + "  (the default golden; no golden for this device \"cpu-amd-epyc-7763-avx2\" or device type \"cpu\")\n"
                 + "  recorded on cpu \"AMD EPYC 7763\" (avx2, Linux amd64, libtorch 2.7.1, DJL 0.36.0, 4 threads)\n"
                 + "within |actual - golden| <= 1.0e-03 + 0.0e+00 * |golden| (tolerances.json:"
-                + " platforms.cpuVsGpu), but\n"
+                + " platforms.cpuVsGpu; hand-set, not calibrated), but\n"
                 + "  Mismatched elements: 1 / 4 (25.0%)\n"
                 + "  Greatest absolute difference: 5.00e-01 at index (1, 0) (up to 1.00e-03 allowed)\n"
                 + "  Greatest relative difference: 3.33e-01 at index (0, 1) (up to 0.00e+00 allowed)\n"
@@ -264,6 +264,15 @@ class GoldenMessagesTests {
                 "2.7.1", "0.36.0", 4, Map.of());
         assertThat(Tolerances.pair(H200, a100)).isEqualTo("otherGpu");
         assertThat(H200.deviceKey()).isEqualTo("gpu-nvidia-h200");
+    }
+
+    @Test
+    void aCpuDeviceKeyEndsWithItsKernelsInstructionSet() {
+        assertThat(EPYC.deviceKey()).isEqualTo("cpu-amd-epyc-7763-avx2");
+        assertThat(XEON.deviceKey()).isEqualTo("cpu-intel-r-xeon-r-gold-6338-avx512");
+        Platform unknown = new Platform("Linux", "amd64", "AMD EPYC", null, "cpu", "AMD EPYC", null, null, "2.7.1",
+                "0.36.0", 1, Map.of());
+        assertThat(unknown.deviceKey()).isEqualTo("cpu-amd-epyc");
     }
 
     @Test

@@ -1,9 +1,12 @@
 package dev.reprodiff.maven;
 
+import dev.reprodiff.golden.Calibration;
 import dev.reprodiff.golden.GoldenFiles;
 import dev.reprodiff.golden.GoldenInventory;
+import dev.reprodiff.golden.GoldenProperties;
 import dev.reprodiff.golden.GoldenResult;
 import dev.reprodiff.golden.RunUsage;
+import dev.reprodiff.golden.ToleranceProfile;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
@@ -35,9 +38,12 @@ import java.util.stream.Stream;
  * @param stale results of tests that did not run this time (Surefire's reports do not list them)
  * @param notes one line per golden folder whose unread goldens were not checked (a partial run)
  * @param problems files that cannot be used, each named with the reason
+ * @param calibrated what {@code reprodiff:calibrate} observed, by {@link #calibrationKey golden and pair}, from the
+ *        golden folders' {@code calibration.json}
  */
 record GoldenReport(String format, String project, List<String> platforms, List<Row> rows, List<Row> stale,
-                    List<String> unread, List<String> notes, List<String> problems, List<TestCase> tests) {
+                    List<String> unread, List<String> notes, List<String> problems, List<TestCase> tests,
+                    Map<String, Calibration.Entry> calibrated) {
 
     static final String FORMAT = "reprodiff-report/2";
 
@@ -69,6 +75,40 @@ record GoldenReport(String format, String project, List<String> platforms, List<
         return builder.report(project);
     }
 
+    /** {@code <golden> <pair>}: the key of {@link #calibrated}. */
+    static String calibrationKey(String golden, String pair) {
+        return golden + " " + pair;
+    }
+
+    /** The calibration of a compared result's golden on its pair of platforms, if one was made. */
+    Optional<Calibration.Entry> calibration(GoldenResult result) {
+        GoldenResult.Comparison c = result.comparison();
+        if (c == null || c.recorded() == null || result.subject().current() == null || calibrated == null) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(calibrated.get(calibrationKey(result.subject().golden(),
+                ToleranceProfile.pair(c.recorded(), result.subject().current()))));
+    }
+
+    /** Whether a row needs a reader first: a failed, missing, corrupt or discarded golden on any platform. */
+    static boolean isFailure(Row row) {
+        return row.cells().values().stream().anyMatch(r -> r.status() == GoldenResult.Status.FAILED
+                || r.status() == GoldenResult.Status.MISSING || r.status() == GoldenResult.Status.CORRUPT
+                || r.status() == GoldenResult.Status.DISCARDED);
+    }
+
+    /** The largest share of its tolerance a row's comparisons used (0 without comparisons). */
+    static double nearness(Row row) {
+        return row.cells().values().stream().filter(r -> r.comparison() != null)
+                .mapToDouble(r -> Double.isNaN(r.comparison().toleranceUsed()) ? Double.POSITIVE_INFINITY
+                        : r.comparison().toleranceUsed()).max().orElse(0);
+    }
+
+    /** Failures first, then the goldens nearest their tolerance, then by module, golden and test. */
+    static final Comparator<Row> READING_ORDER = Comparator.comparing((Row r) -> !isFailure(r))
+            .thenComparing(Comparator.comparingDouble(GoldenReport::nearness).reversed())
+            .thenComparing(Row::module).thenComparing(Row::golden).thenComparing(Row::test);
+
     long count(GoldenResult.Status status) {
         return rows.stream().flatMap(r -> r.cells().values().stream()).filter(r -> r.status() == status).count();
     }
@@ -83,6 +123,7 @@ record GoldenReport(String format, String project, List<String> platforms, List<
         private final List<String> notes = new ArrayList<>();
         private final List<String> problems = new ArrayList<>();
         private final List<TestCase> tests = new ArrayList<>();
+        private final Map<String, Calibration.Entry> calibrated = new TreeMap<>();
 
         Builder(Path out) {
             this.out = out;
@@ -105,6 +146,25 @@ record GoldenReport(String format, String project, List<String> platforms, List<
             }
             if (source.goldenDir() != null) {
                 unread(source, read);
+                calibration(source.goldenDir());
+            }
+        }
+
+        /** The golden folder's {@code calibration.json}, if calibrated; one that cannot be read is a problem. */
+        private void calibration(Path goldenDir) {
+            Path file = goldenDir.resolve(GoldenProperties.DEFAULT_CALIBRATION_FILE);
+            if (!Files.isRegularFile(file)) {
+                return;
+            }
+            try {
+                Calibration calibration = Calibration.read(file);
+                if (calibration == null) {
+                    problems.add(file + ": not a calibration file of format " + Calibration.FORMAT);
+                    return;
+                }
+                calibration.goldens().forEach(e -> calibrated.put(calibrationKey(e.golden(), e.pair()), e));
+            } catch (IOException | RuntimeException e) {
+                problems.add(file + ": cannot be read (" + e.getMessage() + ")");
             }
         }
 
@@ -164,7 +224,7 @@ record GoldenReport(String format, String project, List<String> platforms, List<
                     comparison.variant(), comparison.choice(), comparison.recorded(), comparison.linf(),
                     comparison.atol(), comparison.rtol(), comparison.toleranceSource(), comparison.toleranceUsed(),
                     comparison.mismatched(), comparison.total(), comparison.firstStepOutOfTolerance(),
-                    comparison.stepLinf(), copied), result.recording(), result.message());
+                    comparison.stepLinf(), copied, comparison.calibrated()), result.recording(), result.message());
         }
 
         /**
@@ -182,8 +242,9 @@ record GoldenReport(String format, String project, List<String> platforms, List<
         }
 
         GoldenReport report(String project) {
-            return new GoldenReport(FORMAT, project, List.copyOf(platforms), List.copyOf(rows.values()),
-                    List.copyOf(stale.values()), unread, notes, problems, tests);
+            return new GoldenReport(FORMAT, project, List.copyOf(platforms), rows.values().stream()
+                    .sorted(READING_ORDER).toList(), stale.values().stream().sorted(READING_ORDER).toList(), unread,
+                    notes, problems, tests, Map.copyOf(calibrated));
         }
 
         private static String variant(GoldenResult result) {

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -92,7 +93,7 @@ public class ReportMojo extends AbstractMojo {
             report = GoldenReport.build(name, sources, out);
         } catch (IOException | RuntimeException e) {
             report = new GoldenReport(GoldenReport.FORMAT, name, List.of(), List.of(), List.of(), List.of(),
-                    List.of(), List.of("the report could not be built: " + e), List.of());
+                    List.of(), List.of("the report could not be built: " + e), List.of(), Map.of());
         }
         try {
             report.write(out);

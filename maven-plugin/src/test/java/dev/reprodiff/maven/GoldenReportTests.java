@@ -31,7 +31,7 @@ class GoldenReportTests {
     static GoldenResult passed(String golden, Platform platform, double linf) {
         return new GoldenResult(GoldenResult.FORMAT, GoldenResult.Status.PASSED, subject(golden, platform),
                 new GoldenResult.Comparison("default", "the default golden", EPYC, linf, 1e-5, 0,
-                        "tolerances.json: platforms.cpuVsGpu", linf / 1e-5, 0, 192, null, null, List.of()), null, null);
+                        "tolerances.json: platforms.cpuVsGpu", linf / 1e-5, 0, 192, null, null, List.of(), null), null, null);
     }
 
     private GoldenReport.Source downloaded(Path folder) {

@@ -1,6 +1,9 @@
 package dev.reprodiff.models;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 
 /**
@@ -26,6 +29,8 @@ final class Attention {
     private final int heads;
     private final double scale;
     private final double rescaleOutputFactor;
+    private volatile NDArray scaleArray;
+    private volatile int sliceSize;
 
     /**
      * The spatial form.
@@ -43,6 +48,7 @@ final class Attention {
                       boolean qkvBias, Layers.GroupNorm groupNorm, double rescaleOutputFactor) {
         this.heads = heads;
         this.scale = Math.pow(headDim, -0.5);
+        scope.table().register(this);
         this.rescaleOutputFactor = rescaleOutputFactor;
         this.groupNorm = groupNorm;
         int inner = heads * headDim;
@@ -88,29 +94,78 @@ final class Attention {
         NDArray query = headsToBatch(toQ.forward(hidden));
         NDArray key = headsToBatch(toK.forward(keyValue));
         NDArray value = headsToBatch(toV.forward(keyValue));
-        // scores = scale * q k^T (baddbmm with beta 0), softmax over keys. The (B * heads, L, S) scores are the
-        // largest arrays of a UNet step (1 GiB per attention at SD's 64x64 latents), so they are scaled in place
-        // and freed as soon as they are used.
+        int rows = Math.toIntExact(batch * heads);
+        int slice = sliceSize;
+        NDArray attended;
+        if (slice == 0 || slice >= rows) {
+            attended = attend(query, key, value);
+        } else {
+            // SlicedAttnProcessor: slice rows of the (B * heads) axis at a time, so that only one slice's scores
+            // exist at once; each row's products and softmax are the same operations as unsliced.
+            NDList parts = new NDList();
+            for (int start = 0; start < rows; start += slice) {
+                NDIndex rowsOfSlice = new NDIndex("{}:{}", start, Math.min(start + slice, rows));
+                parts.add(attend(query.get(rowsOfSlice), key.get(rowsOfSlice), value.get(rowsOfSlice)));
+            }
+            attended = NDArrays.concat(parts, 0);
+            parts.close();
+        }
+        return toOut.forward(batchToHeads(attended, batch));
+    }
+
+    /**
+     * {@code softmax(scale * q k^T) v} over the keys for (rows, L, d) queries and (rows, S, d) keys and values. The
+     * (rows, L, S) scores are the largest arrays of a UNet step (1 GiB per attention at SD's 64x64 latents), so they
+     * are scaled in place (baddbmm with beta 0 in diffusers) and freed as soon as they are used.
+     */
+    private NDArray attend(NDArray query, NDArray key, NDArray value) {
         NDArray scores = query.batchMatMul(key.transpose(0, 2, 1));
         if (scale != 1.0) {
-            if (Layers.recording()) {
-                // not in place, and with a native scalar: autograd records this product
-                NDArray unscaled = scores;
-                scores = Layers.mul(unscaled, scale);
-                unscaled.close();
-            } else {
-                scores.muli(scale);
-            }
+            scores.muli(scaleArray());
         }
         NDArray probs = scores.softmax(-1);
         scores.close();
         NDArray attended = probs.batchMatMul(value);
         probs.close();
-        return toOut.forward(batchToHeads(attended, batch));
+        return attended;
     }
 
-    /** (B, L, heads * d) to (B * heads, L, d). */
+    /** Heads: the axis diffusers' {@code set_attention_slice} slices ({@code sliceable_head_dim}). */
+    int heads() {
+        return heads;
+    }
+
+    /**
+     * Computes attention {@code size} rows of the (batch * heads) axis at a time, as diffusers'
+     * {@code SlicedAttnProcessor(size)}; 0 computes all rows at once.
+     */
+    void setSliceSize(int size) {
+        if (size < 0 || size > heads) {
+            throw new IllegalArgumentException("An attention slice size is 0 (no slicing) or 1 to the layer's "
+                    + heads + " heads, not " + size);
+        }
+        sliceSize = size;
+    }
+
+    /**
+     * The scale as the 0-dim float64 array that {@code muli(double)} would wrap it in every call (the same operands,
+     * so the same bits), made once on the weights' manager.
+     */
+    private NDArray scaleArray() {
+        NDArray cached = scaleArray;
+        if (cached == null) {
+            NDArray owner = toQ.weight();
+            cached = Layers.constants(owner, manager -> new NDArray[] {manager.create(scale)})[0];
+            scaleArray = cached;
+        }
+        return cached;
+    }
+
+    /** (B, L, heads * d) to (B * heads, L, d); one head needs no reshaping. */
     private NDArray headsToBatch(NDArray x) {
+        if (heads == 1) {
+            return x;
+        }
         Shape s = x.getShape();
         return x.reshape(s.get(0), s.get(1), heads, s.get(2) / heads).transpose(0, 2, 1, 3)
                 .reshape(s.get(0) * heads, s.get(1), s.get(2) / heads);
@@ -118,6 +173,9 @@ final class Attention {
 
     /** (B * heads, L, d) to (B, L, heads * d). */
     private NDArray batchToHeads(NDArray x, long batch) {
+        if (heads == 1) {
+            return x;
+        }
         Shape s = x.getShape();
         return x.reshape(batch, heads, s.get(1), s.get(2)).transpose(0, 2, 1, 3)
                 .reshape(batch, s.get(1), heads * s.get(2));

@@ -2,8 +2,13 @@ package dev.reprodiff.models;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * The torch.nn layers the UNet is built from, as NDArray operations on the PyTorch engine.
@@ -60,6 +65,8 @@ final class Layers {
     /** {@code nn.Conv2d} with a square kernel, bias, equal stride and padding on both axes. */
     static final class Conv2d {
 
+        private static final Shape NO_DILATION = new Shape(1, 1);
+
         private final Parameter weight;
         private final Parameter bias;
         private final Shape stride;
@@ -72,9 +79,13 @@ final class Layers {
             this.padding = new Shape(padding, padding);
         }
 
+        /**
+         * The engine's convolution, as DJL's {@code Conv2d.conv2d} ends up calling it, without that method's rank
+         * checks: they read the input's shape, one libtorch call per convolution (the UNet's inputs are 4-D).
+         */
         NDArray forward(NDArray x) {
-            return ai.djl.nn.convolutional.Conv2d.conv2d(x, weight.array(), bias.array(), stride, padding,
-                    new Shape(1, 1), 1).singletonOrThrow();
+            return x.getNDArrayInternal().convolution(x, weight.array(), bias.array(), stride, padding, NO_DILATION,
+                    1).singletonOrThrow();
         }
     }
 
@@ -98,12 +109,19 @@ final class Layers {
             return ai.djl.nn.core.Linear.linear(x, weight.array(), bias == null ? null : bias.array())
                     .singletonOrThrow();
         }
+
+        /** The bound weight array, the owner of constants kept with this layer. */
+        NDArray weight() {
+            return weight.array();
+        }
     }
 
     /**
      * {@code nn.GroupNorm} over axis 1 of an (N, C, ...) array. DJL has no group norm, so each group is
      * layer-normalized (the same per-row mean and variance kernel libtorch's group norm uses), then the per-channel
-     * affine transform is applied.
+     * affine transform is applied. The layer norm's unit weight and zero bias, and (for weights that record no
+     * gradient) the affine parameters' (1, C, 1...) views, are made once per row length and rank and kept with the
+     * weights, not re-created every call.
      */
     static final class GroupNorm {
 
@@ -111,6 +129,8 @@ final class Layers {
         private final Parameter bias;
         private final int groups;
         private final float eps;
+        private final Map<Long, NDArray[]> unitAffine = new ConcurrentHashMap<>();
+        private final Map<Integer, NDArray[]> perChannel = new ConcurrentHashMap<>();
 
         GroupNorm(ParameterTable.Scope scope, int groups, long channels, double eps) {
             this.weight = scope.declare("weight", channels);
@@ -121,19 +141,43 @@ final class Layers {
 
         NDArray forward(NDArray x) {
             Shape shape = x.getShape();
-            NDArray grouped = x.reshape(shape.get(0), groups, -1);
-            Shape row = new Shape(grouped.getShape().get(2));
-            NDManager manager = x.getManager();
-            NDArray normalized;
-            try (NDArray ones = manager.ones(row); NDArray zeros = manager.zeros(row)) {
-                normalized = ai.djl.nn.norm.LayerNorm.layerNorm(grouped, row, ones, zeros, eps).singletonOrThrow();
+            long rowLength = shape.size() / (shape.get(0) * groups);
+            NDArray grouped = x.reshape(shape.get(0), groups, rowLength);
+            NDArray[] unit = unitAffine.computeIfAbsent(rowLength, length -> constants(weight.array(),
+                    manager -> new NDArray[] {manager.ones(new Shape(length)), manager.zeros(new Shape(length))}));
+            NDArray normalized = ai.djl.nn.norm.LayerNorm.layerNorm(grouped, new Shape(rowLength), unit[0], unit[1],
+                    eps).singletonOrThrow();
+            NDArray w = weight.array();
+            NDArray b = bias.array();
+            Shape channels = channelShape(shape.dimension(), shape.get(1));
+            if (w.hasGradient()) {
+                // Trained weights get fresh views, so that the gradient reaches them through this step's graph.
+                return normalized.reshape(shape).mul(w.reshape(channels)).add(b.reshape(channels));
             }
-            long[] perChannel = new long[shape.dimension()];
-            java.util.Arrays.fill(perChannel, 1);
-            perChannel[1] = shape.get(1);
-            return normalized.reshape(shape).mul(weight.array().reshape(perChannel))
-                    .add(bias.array().reshape(perChannel));
+            NDArray[] affine = perChannel.get(shape.dimension());
+            if (affine == null || affine[0] != w || affine[1] != b) { // views of the arrays bound now
+                affine = constants(w, manager -> new NDArray[] {w, b, w.reshape(channels), b.reshape(channels)});
+                perChannel.put(shape.dimension(), affine);
+            }
+            return normalized.reshape(shape).mul(affine[2]).add(affine[3]);
         }
+
+        private static Shape channelShape(int rank, long channels) {
+            long[] dims = new long[rank];
+            java.util.Arrays.fill(dims, 1);
+            dims[1] = channels;
+            return new Shape(dims);
+        }
+    }
+
+    /**
+     * Arrays made once and kept for the model's life: made on the manager of {@code owner} (a weight) and taken out
+     * of any {@link NDScope} open while they are made, so that they live as long as the weights and die with them.
+     */
+    static NDArray[] constants(NDArray owner, Function<NDManager, NDArray[]> make) {
+        NDArray[] made = make.apply(owner.getManager());
+        NDScope.unregister(made);
+        return made;
     }
 
     /** {@code nn.LayerNorm} over the last axis, with affine weight and bias. */
@@ -162,13 +206,13 @@ final class Layers {
 
     /**
      * {@code nn.SiLU}: {@code x * sigmoid(x)}. (Written as libtorch 2.7's kernel, {@code x / (1 + exp(-x))}, it
-     * lands measurably further from the reference fixtures, recorded on an older libtorch.)
+     * lands measurably further from the reference fixtures, recorded on an older libtorch.) Two libtorch calls, where
+     * DJL's {@code Activation.swish(x, 1)} makes four (and a scalar array for its beta): {@code x * 1} is exact, so
+     * the bits are the same. Nothing is done in place and no Java number is wrapped, so it records gradients too.
      */
     static NDArray silu(NDArray x) {
-        if (recording()) {
-            // swish(x, 1) is sigmoid(x * 1) * x; x * 1 is exact, so this is the same value without a Java scalar
-            return Activation.sigmoid(x).mul(x);
+        try (NDArray sigmoid = Activation.sigmoid(x)) {
+            return x.mul(sigmoid);
         }
-        return Activation.swish(x, 1f);
     }
 }

@@ -2,6 +2,7 @@ package dev.reprodiff.models;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
 import dev.reprodiff.models.UNet2DConfig.TimeScaleShift;
 
 /** diffusers' {@code ResnetBlock2D} (pre-norm, SiLU, no up/down sampling): two 3x3 convolutions and a skip. */
@@ -15,6 +16,7 @@ final class ResnetBlock2D {
     private final Layers.Conv2d convShortcut;
     private final TimeScaleShift timeScaleShift;
     private final double outputScaleFactor;
+    private final Shape timeShape;
 
     /**
      * The norms, the time embedding and the skip as a model configures them.
@@ -40,6 +42,7 @@ final class ResnetBlock2D {
         norm1 = new Layers.GroupNorm(scope.child("norm1"), groups, in, settings.eps());
         conv1 = new Layers.Conv2d(scope.child("conv1"), in, out, 3, 1, 1);
         int projected = timeScaleShift == TimeScaleShift.SCALE_SHIFT ? 2 * out : out;
+        timeShape = new Shape(-1, projected, 1, 1); // one reshape, not two expandDims
         timeEmbProj = settings.tembChannels() == null ? null
                 : new Layers.Linear(scope.child("time_emb_proj"), settings.tembChannels(), projected);
         norm2 = new Layers.GroupNorm(scope.child("norm2"), groups, out, settings.eps());
@@ -52,11 +55,11 @@ final class ResnetBlock2D {
         if (timeEmbProj == null) {
             hidden = norm2.forward(hidden);
         } else if (timeScaleShift == TimeScaleShift.DEFAULT) {
-            NDArray time = timeEmbProj.forward(Layers.silu(temb)).expandDims(2).expandDims(3);
+            NDArray time = timeEmbProj.forward(Layers.silu(temb)).reshape(timeShape);
             hidden = norm2.forward(hidden.add(time));
         } else {
             // scale_shift: h = norm2(h) * (1 + scale) + shift, with [scale, shift] = chunk(temb, 2)
-            NDArray time = timeEmbProj.forward(Layers.silu(temb)).expandDims(2).expandDims(3);
+            NDArray time = timeEmbProj.forward(Layers.silu(temb)).reshape(timeShape);
             NDList scaleShift = time.split(2, 1);
             hidden = norm2.forward(hidden).mul(Layers.add(scaleShift.get(0), 1)).add(scaleShift.get(1));
         }

@@ -20,6 +20,7 @@ final class TimestepEmbedding {
     private final int channels;
     private final boolean flipSinToCos;
     private final double freqShift;
+    private volatile NDArray frequencies;
 
     TimestepEmbedding(ParameterTable.Scope scope, int channels, int timeEmbedDim, boolean flipSinToCos,
                       double freqShift) {
@@ -45,13 +46,9 @@ final class TimestepEmbedding {
 
     /** {@link #project(NDManager, double, long)} of one float32 timestep per row of {@code timesteps} (batch). */
     NDArray project(NDArray timesteps) {
-        NDManager manager = timesteps.getManager();
-        int half = channels / 2;
-        // no gradient flows into the timesteps, so these Java scalars are not recorded
-        NDArray exponent = manager.arange(0, half, 1, DataType.FLOAT32).mul(-Math.log(MAX_PERIOD))
-                .div(half - freqShift);
+        // no gradient flows into the timesteps or the frequencies
         NDArray column = timesteps.toType(DataType.FLOAT32, false).reshape(timesteps.getShape().get(0), 1);
-        NDArray angles = column.mul(exponent.exp().reshape(1, half));
+        NDArray angles = column.mul(frequencies());
         NDArray sin = angles.sin();
         NDArray cos = angles.cos();
         NDArray embedding = NDArrays.concat(flipSinToCos ? new NDList(cos, sin) : new NDList(sin, cos), 1);
@@ -59,15 +56,31 @@ final class TimestepEmbedding {
     }
 
     /**
+     * The (1, half) frequencies {@code exp(-ln(10000) * i / (half - shift))}, the same for every step: computed once,
+     * by the same operations, and kept with the weights.
+     */
+    private NDArray frequencies() {
+        NDArray cached = frequencies;
+        if (cached == null) {
+            int half = channels / 2;
+            cached = Layers.constants(linear1.weight(), manager -> {
+                try (NDArray exponent = manager.arange(0, half, 1, DataType.FLOAT32).mul(-Math.log(MAX_PERIOD))
+                        .div(half - freqShift)) {
+                    return new NDArray[] {exponent.exp().reshape(1, half)};
+                }
+            })[0];
+            frequencies = cached;
+        }
+        return cached;
+    }
+
+    /**
      * {@code get_timestep_embedding}: {@code exp(-ln(10000) * i / (half - shift))} for i < half, times the float32
      * timestep, then {@code [sin, cos]} ({@code [cos, sin]} when flipped), zero-padded to an odd width.
      */
     NDArray project(NDManager manager, double timestep, long batch) {
-        int half = channels / 2;
-        NDArray exponent = manager.arange(0, half, 1, DataType.FLOAT32).mul(-Math.log(MAX_PERIOD))
-                .div(half - freqShift);
         NDArray timesteps = manager.full(new Shape(batch, 1), (float) timestep);
-        NDArray angles = timesteps.mul(exponent.exp().reshape(1, half));
+        NDArray angles = timesteps.mul(frequencies());
         NDArray sin = angles.sin();
         NDArray cos = angles.cos();
         NDArray embedding = NDArrays.concat(flipSinToCos ? new NDList(cos, sin) : new NDList(sin, cos), 1);

@@ -239,6 +239,44 @@ public final class UNet2DConditionModel extends ModelMixin<UNet2DConditionConfig
         }
     }
 
+    /**
+     * diffusers' {@code set_attention_slice}: every attention layer computes its scores a slice of the
+     * (batch * heads) axis at a time, which bounds the largest arrays of a step (the scores) by the slice instead of
+     * the whole batch, at a small cost in speed; the results are the same within float rounding (libtorch picks its
+     * batched products' kernels by batch size).
+     *
+     * @param sliceSize {@code "auto"} (half of each layer's heads: two slices per head group), {@code "max"} (one row at
+     *                  a time, the least memory) or a number of rows, 1 to the layers' heads
+     */
+    public void setAttentionSlice(String sliceSize) {
+        List<Attention> attentions = table().attentions();
+        switch (sliceSize) {
+            case "auto" -> attentions.forEach(a -> a.setSliceSize(Math.max(1, a.heads() / 2)));
+            case "max" -> attentions.forEach(a -> a.setSliceSize(1));
+            default -> {
+                int size;
+                try {
+                    size = Integer.parseInt(sliceSize);
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("An attention slice size is \"auto\", \"max\" or a number of"
+                            + " rows, not \"" + sliceSize + "\"", e);
+                }
+                setAttentionSlice(size);
+            }
+        }
+    }
+
+    /** {@link #setAttentionSlice(String)} with a number of rows; 0 turns slicing off. */
+    public void setAttentionSlice(int sliceSize) {
+        int fewestHeads = table().attentions().stream().mapToInt(Attention::heads).min().orElse(0);
+        if (sliceSize < 0 || sliceSize > fewestHeads) {
+            throw new IllegalArgumentException("An attention slice size must be between 1 and the fewest heads of a"
+                    + " layer, " + fewestHeads + " (or 0 for no slicing), but got " + sliceSize
+                    + "; use \"max\" for the least memory");
+        }
+        table().attentions().forEach(a -> a.setSliceSize(sliceSize));
+    }
+
     @Override
     public String toString() {
         return "UNet2DConditionModel(" + config.blockOutChannels() + ", " + numParameters() + " parameters)";

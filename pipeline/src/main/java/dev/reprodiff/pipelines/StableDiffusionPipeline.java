@@ -152,6 +152,60 @@ public final class StableDiffusionPipeline extends DiffusionPipeline {
         return this;
     }
 
+    /** diffusers' {@code enable_attention_slicing()}: {@link #enableAttentionSlicing(String)} with {@code "auto"}. */
+    public StableDiffusionPipeline enableAttentionSlicing() {
+        return enableAttentionSlicing("auto");
+    }
+
+    /**
+     * diffusers' {@code enable_attention_slicing(slice_size)}: the UNet's attention layers compute their scores a
+     * slice of the (batch * heads) axis at a time (see {@link UNet2DConditionModel#setAttentionSlice(String)}), so
+     * that a step's largest arrays shrink with the slice; the images are the same within float rounding.
+     *
+     * @param sliceSize {@code "auto"} (half the heads at a time), {@code "max"} (one at a time) or a number of rows
+     * @return this pipeline
+     */
+    public StableDiffusionPipeline enableAttentionSlicing(String sliceSize) {
+        unet.setAttentionSlice(sliceSize);
+        return this;
+    }
+
+    /** {@link #enableAttentionSlicing(String)} with a number of rows per slice. */
+    public StableDiffusionPipeline enableAttentionSlicing(int sliceSize) {
+        unet.setAttentionSlice(sliceSize);
+        return this;
+    }
+
+    /** diffusers' {@code disable_attention_slicing()}: attention over all rows at once again. */
+    public StableDiffusionPipeline disableAttentionSlicing() {
+        unet.setAttentionSlice(0);
+        return this;
+    }
+
+    /** diffusers' {@code enable_vae_slicing()}: the VAE decodes one image at a time (see {@link AutoencoderKL}). */
+    public StableDiffusionPipeline enableVaeSlicing() {
+        vae.enableSlicing();
+        return this;
+    }
+
+    /** diffusers' {@code disable_vae_slicing()}. */
+    public StableDiffusionPipeline disableVaeSlicing() {
+        vae.disableSlicing();
+        return this;
+    }
+
+    /** diffusers' {@code enable_vae_tiling()}: the VAE decodes large images in blended tiles (see AutoencoderKL). */
+    public StableDiffusionPipeline enableVaeTiling() {
+        vae.enableTiling();
+        return this;
+    }
+
+    /** diffusers' {@code disable_vae_tiling()}. */
+    public StableDiffusionPipeline disableVaeTiling() {
+        vae.disableTiling();
+        return this;
+    }
+
     /**
      * Generates images from text, as diffusers' {@code StableDiffusionPipeline.__call__}.
      *
