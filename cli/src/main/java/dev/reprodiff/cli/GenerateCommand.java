@@ -27,13 +27,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -49,6 +46,10 @@ import java.util.stream.Collectors;
                 + " StableDiffusionPipeline layout), or with the embedded default model when --model is not given.",
                 "One seed: one generator for the whole batch. Several seeds: one generator per image."})
 final class GenerateCommand implements Callable<Integer>, CliErrors.Sized {
+
+    /** How much larger each image is in a PNG grid, and the gray gap between images (pixels of the grid). */
+    static final int PNG_SCALE = 4;
+    static final int PNG_GAP = 4;
 
     /** The --scheduler names and the diffusers classes (and settings) they stand for. */
     enum SchedulerName {
@@ -95,7 +96,9 @@ final class GenerateCommand implements Callable<Integer>, CliErrors.Sized {
                     + " Default: the model's own.")
     String scheduler;
 
-    @Option(names = "--steps", paramLabel = "N", description = "Denoising steps. Default: the pipeline's.")
+    @Option(names = "--steps", paramLabel = "N",
+            description = "Denoising steps. Default: the pipeline's (DDIMPipeline, as the embedded default model: 50;"
+                    + " DDPMPipeline: 1000).")
     Integer steps;
 
     @Option(names = "--eta", defaultValue = "0", paramLabel = "X", description = "DDIM's eta. Default: 0.")
@@ -193,7 +196,7 @@ final class GenerateCommand implements Callable<Integer>, CliErrors.Sized {
                             perImage ? "one generator per image" : "one generator for the batch of " + batch);
                     double sum = images.abs().sum().toType(DataType.FLOAT64, false).getDouble();
                     write(images, output.latents(), steps, seedsText, perImage ? "one per image"
-                            : "one for the batch");
+                            : "one for the batch", pipeline.scheduler().getClass().getSimpleName(), progress.count);
                     stdout.printf(Locale.ROOT, "%d steps in %.3f s (%.1f ms per step)%n", progress.count, seconds,
                             1000 * seconds / Math.max(1, progress.count));
                     stdout.printf(Locale.ROOT, "sum(|images|) = %.4f%n", sum);
@@ -286,19 +289,23 @@ final class GenerateCommand implements Callable<Integer>, CliErrors.Sized {
         }
     }
 
-    private void write(NDArray images, NDArray latents, NDList steps, String seedsText, String generators)
-            throws IOException {
+    private void write(NDArray images, NDArray latents, NDList steps, String seedsText, String generators,
+                       String schedulerClass, int stepCount) throws IOException {
         if (out.toString().endsWith(".png")) {
+            // A grid to look at: each image PNG_SCALE times larger, PNG_GAP pixels of gray between them, and what
+            // made it in the PNG's text chunks (seeds, scheduler, steps, model), which image viewers show.
             List<BufferedImage> pil = Images.numpyToPil(images);
             int rows = gridRows(pil.size());
-            BufferedImage grid = Images.makeImageGrid(pil, rows, pil.size() / rows);
-            Path temp = Files.createTempFile(out.toAbsolutePath().getParent(), ".generate", ".png");
-            try {
-                ImageIO.write(grid, "png", temp.toFile());
-                Files.move(temp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(temp);
-            }
+            BufferedImage grid = Images.viewingGrid(pil, rows, pil.size() / rows, PNG_SCALE, PNG_GAP);
+            Map<String, String> text = new LinkedHashMap<>();
+            text.put("Software", "reprodiff generate");
+            text.put("model", model == null ? "embedded default" : model.toString());
+            text.put("scheduler", schedulerClass);
+            text.put("steps", Integer.toString(stepCount));
+            text.put("seeds", seedsText);
+            text.put("generators", generators);
+            text.put("grid", rows + " x " + pil.size() / rows + " images, each scaled " + PNG_SCALE + "x");
+            Images.writePng(grid, out, text);
             return;
         }
         Map<String, NDArray> tensors = new LinkedHashMap<>();
@@ -340,11 +347,12 @@ final class GenerateCommand implements Callable<Integer>, CliErrors.Sized {
         return images;
     }
 
-    /** A one-line progress bar on a terminal; silent otherwise. */
+    /** A one-line progress bar on a terminal, with steps/s and the time left; silent otherwise. */
     private static final class Progress {
         private static final int WIDTH = 30;
         private final PrintWriter err;
         private final boolean terminal;
+        private long started;
         int count;
 
         Progress(PrintWriter err, boolean terminal) {
@@ -353,19 +361,32 @@ final class GenerateCommand implements Callable<Integer>, CliErrors.Sized {
         }
 
         void step(int index, int total, double timestep) {
+            long now = System.nanoTime();
+            if (index == 0) {
+                started = now;
+            }
             count = index + 1;
             if (terminal) {
                 int filled = total == 0 ? WIDTH : WIDTH * count / total;
-                err.printf(Locale.ROOT, "\r[%s%s] %d/%d t=%s ", "#".repeat(filled), " ".repeat(WIDTH - filled),
+                double seconds = (now - started) / 1e9;
+                // the first step's callback comes after the step: rates from the second on
+                String rate = index == 0 || seconds <= 0 ? "" : String.format(Locale.ROOT, " %.1f steps/s ETA %s",
+                        index / seconds, eta((total - count) * seconds / index));
+                err.printf(Locale.ROOT, "\r[%s%s] %d/%d t=%s%s ", "#".repeat(filled), " ".repeat(WIDTH - filled),
                         count, total, timestep == Math.rint(timestep) ? Long.toString((long) timestep)
-                                : String.format(Locale.ROOT, "%.2f", timestep));
+                                : String.format(Locale.ROOT, "%.2f", timestep), rate);
                 err.flush();
             }
         }
 
+        static String eta(double seconds) {
+            long s = Math.round(seconds);
+            return String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
+        }
+
         void done() {
             if (terminal) {
-                err.print("\r" + " ".repeat(WIDTH + 30) + "\r");
+                err.print("\r" + " ".repeat(WIDTH + 60) + "\r");
                 err.flush();
             }
         }

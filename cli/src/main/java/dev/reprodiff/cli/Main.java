@@ -7,10 +7,10 @@ import picocli.CommandLine.Command;
 
 import java.io.PrintWriter;
 
-/** The {@code reprodiff} command line: {@code reprodiff generate ...}, {@code reprodiff noise ...}. */
+/** The {@code reprodiff} command line: {@code reprodiff generate ...}, {@code reprodiff noise ...}, {@code reprodiff train ...}. */
 @Command(name = "reprodiff", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Reproducible diffusion pipelines on the JVM: the same seed gives the same numbers as PyTorch.",
-        subcommands = {GenerateCommand.class, NoiseCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {GenerateCommand.class, NoiseCommand.class, TrainCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

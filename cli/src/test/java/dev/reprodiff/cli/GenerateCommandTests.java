@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.reprodiff.io.SafeTensors;
+import dev.reprodiff.pipelines.Images;
 import dev.reprodiff.testing.FixtureFiles;
 import dev.reprodiff.testing.Fixtures;
 import org.junit.jupiter.api.Test;
@@ -21,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 
 class GenerateCommandTests {
 
@@ -41,7 +43,7 @@ class GenerateCommandTests {
 
         assertThat(SafeTensors.readFloats(second, "images")).containsExactly(SafeTensors.readFloats(first, "images"));
         assertThat(SafeTensors.readFloats(second, "latents")).containsExactly(SafeTensors.readFloats(first, "latents"));
-        assertThat(out.toString()).contains("model (embedded default): DDPMPipeline with DDIMScheduler")
+        assertThat(out.toString()).contains("model (embedded default): DDIMPipeline with DDIMScheduler")
                 .contains("seed 0 (one generator for the batch of 1)").contains("2 steps in ");
     }
 
@@ -123,8 +125,17 @@ class GenerateCommandTests {
         assertThat(run("generate", "--scheduler", "ddim", "--steps", "1", "--seed", "0", "--batch", "4",
                 "--out", png.toString())).as(err.toString()).isZero();
         BufferedImage grid = ImageIO.read(png.toFile());
-        assertThat(grid.getWidth()).isEqualTo(64);
-        assertThat(grid.getHeight()).isEqualTo(64);
+        // 2 x 2 images of 32x32, each 4x larger, 4 gray pixels around and between them: 4 + 2 * (128 + 4)
+        assertThat(grid.getWidth()).isEqualTo(268);
+        assertThat(grid.getHeight()).isEqualTo(268);
+        assertThat(grid.getRaster().getSample(0, 0, 0)).isEqualTo(128);
+        assertThat(grid.getRaster().getNumBands()).isEqualTo(1);     // the default model is grayscale
+        // each generated pixel is a 4x4 block
+        assertThat(grid.getRaster().getSample(5, 6, 0)).isEqualTo(grid.getRaster().getSample(7, 7, 0));
+        assertThat(Images.readPngText(png)).containsExactly(entry("Software", "reprodiff generate"),
+                entry("model", "embedded default"), entry("scheduler", "DDIMScheduler"), entry("steps", "1"),
+                entry("seeds", "0"), entry("generators", "one for the batch"),
+                entry("grid", "2 x 2 images, each scaled 4x"));
         assertThat(GenerateCommand.gridRows(4)).isEqualTo(2);
         assertThat(GenerateCommand.gridRows(6)).isEqualTo(2);
         assertThat(GenerateCommand.gridRows(7)).isEqualTo(1);

@@ -4,9 +4,8 @@ import dev.reprodiff.pipelines.DDIMPipeline;
 import dev.reprodiff.pipelines.DefaultModel;
 
 /**
- * The DDIM pipeline on reprodiff's embedded default model: cifar10-32's architecture at an eighth of its width,
- * with <b>untrained</b> weights drawn from a seeded generator. Its images are noise-like patterns, not pictures; it
- * stands in for {@code google/ddpm-cifar10-32} so that the examples need no download.
+ * The DDIM pipeline on reprodiff's embedded default model: a 0.7M-parameter UNet2DModel trained on Fashion-MNIST
+ * (1 channel, 32x32, DDIMScheduler), shipped in the pipeline jar, so that the examples need no download.
  */
 final class DefaultPipeline implements AutoCloseable {
 

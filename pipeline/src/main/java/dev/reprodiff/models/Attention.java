@@ -81,7 +81,7 @@ final class Attention {
         hidden = hidden.transpose(0, 2, 1);                               // (B, HW, C)
         NDArray output = forward(hidden, null).transpose(0, 2, 1).reshape(shape);
         output = output.add(input);
-        return rescaleOutputFactor == 1.0 ? output : output.div(rescaleOutputFactor);
+        return rescaleOutputFactor == 1.0 ? output : Layers.div(output, rescaleOutputFactor);
     }
 
     /**

@@ -10,10 +10,56 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
-/** The torch.nn layers the UNet is built from, as NDArray operations on the PyTorch engine (inference only). */
+/**
+ * The torch.nn layers the UNet is built from, as NDArray operations on the PyTorch engine.
+ *
+ * <p>Inference runs them as they always ran. While {@link #recording()} is set (a training forward), the few
+ * operations that would take a Java number take a scalar created natively instead: DJL wraps a Java number in a
+ * tensor over Java memory and frees it at once, but autograd keeps that tensor for the backward pass, which then reads
+ * freed memory (wrong gradients, NaN losses).
+ */
 final class Layers {
 
+    /** Whether this thread runs a training forward, whose operations autograd records. */
+    private static final ThreadLocal<Boolean> RECORDING = ThreadLocal.withInitial(() -> Boolean.FALSE);
+
     private Layers() {
+    }
+
+    /** Whether the current forward records gradients: scalars must then be created natively. */
+    static boolean recording() {
+        return RECORDING.get();
+    }
+
+    /** Runs {@code body} as a training forward: {@link #recording()} is set until it returns. */
+    static <T> T recordingGradients(java.util.function.Supplier<T> body) {
+        boolean outer = RECORDING.get();
+        RECORDING.set(Boolean.TRUE);
+        try {
+            return body.get();
+        } finally {
+            RECORDING.set(outer);
+        }
+    }
+
+    /** A float32 scalar created by the engine (not over Java memory), on {@code like}'s manager. */
+    static NDArray nativeScalar(NDArray like, double value) {
+        return like.getManager().full(new Shape(), (float) value);
+    }
+
+    /** {@code x * value}; with a native scalar while recording. */
+    static NDArray mul(NDArray x, double value) {
+        return recording() ? x.mul(nativeScalar(x, value)) : x.mul(value);
+    }
+
+    /** {@code x / value}; with a native scalar while recording. */
+    static NDArray div(NDArray x, double value) {
+        return recording() ? x.div(nativeScalar(x, value)) : x.div(value);
+    }
+
+    /** {@code x + value}; with a native scalar while recording. */
+    static NDArray add(NDArray x, double value) {
+        return recording() ? x.add(nativeScalar(x, value)) : x.add(value);
     }
 
     /** {@code nn.Conv2d} with a square kernel, bias, equal stride and padding on both axes. */

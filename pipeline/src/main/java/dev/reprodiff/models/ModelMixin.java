@@ -162,6 +162,24 @@ public abstract sealed class ModelMixin<C> implements AutoCloseable
             }
         }
 
+        /** A model bound to {@code weights}, which move to a sub-manager of {@code parent}. */
+        M withWeights(C config, Map<String, NDArray> weights, String source, NDManager parent) {
+            NDManager manager = parent.newSubManager();
+            try {
+                M model = build.apply(config);
+                Map<String, NDArray> attached = new LinkedHashMap<>();
+                weights.forEach((name, array) -> {
+                    array.attach(manager);
+                    attached.put(name, array);
+                });
+                model.bind(attached, source, manager);
+                return model;
+            } catch (RuntimeException e) {
+                manager.close();
+                throw e;
+            }
+        }
+
         /** Every parameter name and shape of the model {@code config} describes; no arrays are made. */
         Map<String, Shape> parameterShapes(C config) {
             return build.apply(config).parameterShapes();

@@ -61,11 +61,11 @@ final class ResnetBlock2D {
             // scale_shift: h = norm2(h) * (1 + scale) + shift, with [scale, shift] = chunk(temb, 2)
             NDArray time = timeEmbProj.forward(Layers.silu(temb)).reshape(timeShape);
             NDList scaleShift = time.split(2, 1);
-            hidden = norm2.forward(hidden).mul(scaleShift.get(0).add(1)).add(scaleShift.get(1));
+            hidden = norm2.forward(hidden).mul(Layers.add(scaleShift.get(0), 1)).add(scaleShift.get(1));
         }
         hidden = conv2.forward(Layers.silu(hidden));
         NDArray skip = convShortcut == null ? input : convShortcut.forward(input);
         NDArray output = skip.add(hidden);
-        return outputScaleFactor == 1.0 ? output : output.div(outputScaleFactor);
+        return outputScaleFactor == 1.0 ? output : Layers.div(output, outputScaleFactor);
     }
 }

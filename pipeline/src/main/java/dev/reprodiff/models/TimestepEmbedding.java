@@ -37,6 +37,25 @@ final class TimestepEmbedding {
     }
 
     /**
+     * The embedding of one timestep per row, as diffusers embeds a batch of timesteps in training: (batch,
+     * time_embed_dim) for {@code timesteps} of shape (batch).
+     */
+    NDArray forward(NDArray timesteps) {
+        return linear2.forward(Layers.silu(linear1.forward(project(timesteps))));
+    }
+
+    /** {@link #project(NDManager, double, long)} of one float32 timestep per row of {@code timesteps} (batch). */
+    NDArray project(NDArray timesteps) {
+        // no gradient flows into the timesteps or the frequencies
+        NDArray column = timesteps.toType(DataType.FLOAT32, false).reshape(timesteps.getShape().get(0), 1);
+        NDArray angles = column.mul(frequencies());
+        NDArray sin = angles.sin();
+        NDArray cos = angles.cos();
+        NDArray embedding = NDArrays.concat(flipSinToCos ? new NDList(cos, sin) : new NDList(sin, cos), 1);
+        return channels % 2 == 1 ? embedding.pad(new Shape(0, 1), 0) : embedding;
+    }
+
+    /**
      * The (1, half) frequencies {@code exp(-ln(10000) * i / (half - shift))}, the same for every step: computed once,
      * by the same operations, and kept with the weights.
      */

@@ -26,7 +26,8 @@ import java.util.Map;
  * }</pre>
  *
  * <p>The weights live on the model's own {@link NDManager} (a sub-manager of the one passed to the factory, or a new
- * base manager) and are freed by {@link #close()}. {@link #forward} is inference only (no gradients are recorded); its
+ * base manager) and are freed by {@link #close()}. {@link #forward} is inference only (no gradients are recorded;
+ * {@link #trainingForward} is the forward that training records, with one timestep per sample); its
  * intermediate arrays are closed before it returns, and its result belongs to the caller: it is attached to the
  * sample's manager and, inside an {@link NDScope}, registered with that scope. Loading is strict: the configuration's
  * unsupported values, and weights with missing, unexpected or wrongly shaped parameters, are errors that name them.
@@ -100,6 +101,16 @@ public final class UNet2DModel extends ModelMixin<UNet2DConfig> {
     }
 
     /**
+     * A model with the given weights (by diffusers' parameter names, exactly those {@link #parameterShapes(UNet2DConfig)}
+     * lists), which it takes over: they move to a sub-manager of {@code parent} and {@link #close()} frees them. For
+     * code that holds weights already, such as a training checkpoint.
+     */
+    public static UNet2DModel withWeights(UNet2DConfig config, Map<String, NDArray> weights, String source,
+                                          NDManager parent) {
+        return LOADER.withWeights(config, weights, source, parent);
+    }
+
+    /**
      * Every parameter name and shape of the model {@code config} describes, in {@code state_dict} order; a
      * checkpoint for that configuration must hold exactly these (35,746,307 parameters for
      * {@code google/ddpm-cifar10-32}).
@@ -128,11 +139,51 @@ public final class UNet2DModel extends ModelMixin<UNet2DConfig> {
         return output;
     }
 
+    /**
+     * The training forward: predicts the noise for {@code sample} with one timestep per sample, as diffusers'
+     * {@code UNet2DModel.forward(sample, timesteps)} with a (batch) tensor of timesteps, while autograd records the
+     * graph. Call it inside a {@code GradientCollector} after {@code setRequiresGradient(true)} on the arrays of
+     * {@link #stateDict()}; the loss's backward then fills their gradients.
+     *
+     * <p>Every scalar on this path is created natively (see {@link Layers}): a Java number that DJL wraps over Java
+     * memory would be freed while autograd still holds it. The intermediate arrays' Java handles are closed as in
+     * {@link #forward}; libtorch keeps what the backward pass needs. The values equal {@link #forward}'s for a batch
+     * of equal timesteps.
+     *
+     * @param sample float32 (batch, in_channels, height, width)
+     * @param timesteps (batch) timesteps, integer or floating point, on the sample's manager
+     * @return float32 (batch, out_channels, height, width), on {@code sample}'s manager
+     */
+    @SuppressWarnings("try")
+    public NDArray trainingForward(NDArray sample, NDArray timesteps) {
+        requireValidSample(sample);
+        if (timesteps.getShape().dimension() != 1 || timesteps.getShape().get(0) != sample.getShape().get(0)) {
+            throw new IllegalArgumentException("UNet2DModel.trainingForward expects one timestep per sample, shape ("
+                    + sample.getShape().get(0) + "), but got " + timesteps.getShape());
+        }
+        return Layers.recordingGradients(() -> {
+            NDArray output;
+            try (NDScope scope = new NDScope()) {
+                NDArray x = config.centerInputSample()
+                        ? Layers.add(Layers.mul(sample, 2), -1) : sample;
+                output = denoise(x, timeEmbedding.forward(timesteps));
+                NDScope.unregister(output);
+            }
+            NDScope.register(output);
+            return output;
+        });
+    }
+
     private NDArray denoise(NDArray sample, double timestep) {
         // 0. center input: 2 * x - 1
         NDArray x = config.centerInputSample() ? sample.mul(2).sub(1.0) : sample;
         // 1. time
         NDArray emb = timeEmbedding.forward(sample.getManager(), timestep, sample.getShape().get(0));
+        return denoise(x, emb);
+    }
+
+    /** Steps 2 to 6 of diffusers' forward, on the centred sample and the time embedding. */
+    private NDArray denoise(NDArray x, NDArray emb) {
         // 2. pre-process
         x = convIn.forward(x);
         // 3. down, keeping every block's outputs for the skip connections

@@ -10,22 +10,23 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * The small model that ships in the jar, so that {@code reprodiff generate} works without a download: the
- * {@code google/ddpm-cifar10-32} architecture at an eighth of its width (block channels 128, 256, 256, 256 become
- * 16, 32, 32, 32, with 8 norm groups), in diffusers' folder layout, with cifar10-32's DDPM scheduler config.
+ * The small model that ships in the jar, so that {@code reprodiff generate} works without a download: a
+ * {@code DDIMPipeline} folder in diffusers' layout whose 0.7M-parameter {@code UNet2DModel} (1 channel, 32x32,
+ * block channels 16, 32, 64, attention at 8x8) was trained on Fashion-MNIST by {@code reprodiff train} (2700 steps of
+ * 64 images, seed {@value #TRAINING_SEED}), with a {@code DDIMScheduler} (linear betas, 1000 training timesteps). Its
+ * 50 default DDIM steps draw recognizable clothing items, shoes and bags; the folder's {@code README.md} is its model
+ * card (architecture, training, loss, sample quality, and the data set's MIT licence notice, (c) Zalando SE).
  *
- * <p>It is <b>untrained</b>: its weights were drawn from {@code Generator.seeded(}{@value #WEIGHTS_SEED}{@code )}
- * with PyTorch's default initialisation bounds (see {@code UNet2DModel.withRandomWeights}), so its images are
- * noise-like patterns, not pictures. It exists to show and test reproducibility end to end: the same seed gives the
- * same image, bit for bit.
+ * <p>A trained denoiser is contractive, so its images depend little on how a platform rounds: the examples' goldens
+ * carry meaningful cross-platform tolerances.
  */
 public final class DefaultModel {
 
-    /** The seed the embedded weights were drawn with. */
-    public static final long WEIGHTS_SEED = 20261129L;
+    /** The seed of the training run that produced the embedded weights. */
+    public static final long TRAINING_SEED = 0L;
 
     private static final String ROOT = "/dev/reprodiff/pipelines/default-model/";
-    private static final List<String> FILES = List.of("model_index.json", "scheduler/scheduler_config.json",
+    private static final List<String> FILES = List.of("README.md", "model_index.json", "scheduler/scheduler_config.json",
             "unet/config.json", "unet/diffusion_pytorch_model.safetensors");
 
     private DefaultModel() {

@@ -95,4 +95,40 @@ class ImagesTests {
         }
         return image;
     }
+
+    @Test
+    void viewingGridScalesEachPixelAndLeavesGrayGaps() {
+        BufferedImage one = new BufferedImage(2, 1, BufferedImage.TYPE_BYTE_GRAY);
+        one.getRaster().setSample(0, 0, 0, 255);
+        BufferedImage two = new BufferedImage(2, 1, BufferedImage.TYPE_BYTE_GRAY);
+        two.getRaster().setSample(1, 0, 0, 7);
+
+        BufferedImage grid = Images.viewingGrid(List.of(one, two), 1, 2, 3, 1);
+
+        // 1 + 2 * (6 + 1) wide, 1 + (3 + 1) high
+        assertThat(grid.getWidth()).isEqualTo(15);
+        assertThat(grid.getHeight()).isEqualTo(5);
+        assertThat(grid.getType()).isEqualTo(BufferedImage.TYPE_BYTE_GRAY);
+        int[] row = grid.getRaster().getSamples(0, 2, 15, 1, 0, new int[15]);
+        assertThat(row).containsExactly(128, 255, 255, 255, 0, 0, 0, 128, 0, 0, 0, 7, 7, 7, 128);
+        assertThat(grid.getRaster().getSamples(0, 0, 15, 1, 0, new int[15])).containsOnly(128);
+    }
+
+    @Test
+    void pngTextChunksAreWrittenAndReadBack(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        java.nio.file.Path file = dir.resolve("x.png");
+        java.util.Map<String, String> text = new java.util.LinkedHashMap<>();
+        text.put("seeds", "18446744073709551615");
+        text.put("scheduler", "DDIMScheduler");
+
+        Images.writePng(new BufferedImage(3, 2, BufferedImage.TYPE_BYTE_GRAY), file, text);
+
+        assertThat(Images.readPngText(file)).containsExactlyEntriesOf(text);
+        assertThat(javax.imageio.ImageIO.read(file.toFile()).getWidth()).isEqualTo(3);
+        assertThatThrownBy(() -> Images.writePng(new BufferedImage(1, 1, BufferedImage.TYPE_BYTE_GRAY), file,
+                java.util.Map.of("", "x")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("A PNG text keyword has 1 to 79 characters, but got \"\"");
+    }
 }
