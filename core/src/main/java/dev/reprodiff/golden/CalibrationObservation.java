@@ -3,12 +3,8 @@ package dev.reprodiff.golden;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -65,24 +61,8 @@ public record CalibrationObservation(String format, int run, CalibrationVariatio
         if (!Files.isDirectory(folder)) {
             return all;
         }
-        List<Path> files = new ArrayList<>();
-        Files.walkFileTree(folder, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
-                if (file.getFileName().toString().endsWith(".json")) {
-                    files.add(file);
-                }
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-                if (e instanceof NoSuchFileException) {
-                    return FileVisitResult.CONTINUE;
-                }
-                throw e;
-            }
-        });
+        List<Path> files = GoldenFiles.regularFiles(folder).stream()
+                .filter(file -> file.getFileName().toString().endsWith(".json")).toList();
         for (Path file : files) {
             CalibrationObservation observation = GoldenFiles.JSON.readValue(file.toFile(),
                     CalibrationObservation.class);
