@@ -181,8 +181,9 @@ final class ReportPage {
         GoldenResult.Comparison c = result.comparison();
         if (c != null) {
             cell.append(" <small>variant ").append(escape(c.variant())).append("</small><br>L&infin; ")
-                    .append(sci(c.linf())).append("<br><small>").append(c.atol() == 0 && c.rtol() == 0 ? "exact"
-                    : "atol " + sci(c.atol()) + " + rtol " + sci(c.rtol())).append(", ")
+                    .append(sci(c.linf())).append("<br><small>").append(String.valueOf(c.toleranceSource()).startsWith("exact")
+                    ? "" : (c.atol() == 0 && c.rtol() == 0 ? "exact" : "atol " + sci(c.atol()) + " + rtol "
+                    + sci(c.rtol())) + ", ")   // an exact source says "exact" itself
                     .append(escape(c.toleranceSource())).append("</small><br>").append(headroom(c.toleranceUsed()));
             cell.append("<br><small class=\"calibration\">").append(escape(calibrationLine(c, calibration)))
                     .append("</small>");

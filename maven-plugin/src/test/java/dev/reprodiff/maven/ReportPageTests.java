@@ -138,4 +138,20 @@ class ReportPageTests {
         assertThat(rows.get(1).select("td").get(2).selectFirst("small.calibration").text())
                 .isEqualTo("hand-set, not calibrated");
     }
+
+    @Test
+    void anExactRuleIsNamedOnceWithItsReason() {
+        GoldenResult.Subject subject = subject("d/exact", "DTest#exact", new long[] {4}, false);
+        GoldenResult exact = new GoldenResult(GoldenResult.FORMAT, GoldenResult.Status.PASSED, subject,
+                new GoldenResult.Comparison("default", "the default golden", EPYC, 0, 0, 0,
+                        "exact: a @Deterministic test on the platform the golden was recorded on", 0, 0, 4, null, null,
+                        List.of(), null), null, null);
+        GoldenReport report = new GoldenReport(GoldenReport.FORMAT, "g:a:1", List.of(CPU), List.of(row("d/exact",
+                "DTest#exact", exact, null)), List.of(), List.of(), List.of(), List.of(), List.of(), Map.of());
+        Element cell = Jsoup.parse(ReportPage.render(report)).select("tr.golden-row").get(0).select("td").get(1);
+
+        assertThat(cell.select("small").eachText())
+                .contains("exact: a @Deterministic test on the platform the golden was recorded on");
+        assertThat(cell.text()).doesNotContain("exact, exact");
+    }
 }
