@@ -11,6 +11,8 @@ class FastTest {
     @Test
     @Tag("fast")
     void fast(Golden golden) {
+        // The JUnit this project runs on, for verify.groovy: the build's JUnit line, 5.14 or 6.1.
+        System.out.println("JUnit Jupiter " + Test.class.getPackage().getImplementationVersion());
         golden.verify("selected/fast", new float[] {1, 2}, 2);
     }
 
