@@ -3,6 +3,7 @@ package dev.reprodiff.benchmarks;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
 import dev.reprodiff.io.ConfigFile;
 import dev.reprodiff.models.UNet2DModel;
 import dev.reprodiff.pipelines.Schedulers;
@@ -25,6 +26,12 @@ final class DefaultModel implements AutoCloseable {
         scheduler = DDIMScheduler.fromConfig(config);
         scheduler.setTimesteps(50);
         timestep = scheduler.timesteps()[25];
+    }
+
+    /** A batch of samples as the model takes them: (batch, in_channels, sample height, sample width). */
+    Shape sampleShape(int batch) {
+        return new Shape(batch, unet.config().inChannels(), unet.config().sampleHeight(),
+                unet.config().sampleWidth());
     }
 
     /** One DDIM step: the UNet's noise prediction, then the scheduler's update; returns the next sample. */

@@ -51,7 +51,7 @@ public class DefaultModelStepBenchmark {
     public void setUp() {
         manager = PyTorchEngine.newManager();
         model = new DefaultModel(manager);
-        sample = Generator.seeded(1).randn(manager, new Shape(batch, 3, 32, 32));
+        sample = Generator.seeded(1).randn(manager, model.sampleShape(batch));
         left = Generator.seeded(2).randn(manager, new Shape(512, 512));
         right = Generator.seeded(3).randn(manager, new Shape(512, 512));
         small = Generator.seeded(4).randn(manager, new Shape(1, 16, 16, 16));

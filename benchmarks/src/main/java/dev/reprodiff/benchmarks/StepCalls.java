@@ -32,12 +32,13 @@ public final class StepCalls {
             switch (model) {
                 case "default" -> {
                     try (DefaultModel defaultModel = new DefaultModel(manager)) {
-                        count("default model, DDIM step", manager, defaultModel::scopedStep);
+                        count("default model, DDIM step", manager, defaultModel::sampleShape, defaultModel::scopedStep);
                     }
                 }
                 case "cifar10" -> {
                     try (UNet2DModel unet = Cifar10.unet(manager)) {
-                        count("cifar10-32, UNet forward", manager, sample -> forward(unet, sample));
+                        count("cifar10-32, UNet forward", manager, batch -> new Shape(batch, 3, 32, 32),
+                                sample -> forward(unet, sample));
                     }
                 }
                 default -> throw new IllegalArgumentException("StepCalls counts default or cifar10, not " + model);
@@ -52,9 +53,10 @@ public final class StepCalls {
         }
     }
 
-    private static void count(String what, NDManager manager, ToDoubleFunction<NDArray> step) {
+    private static void count(String what, NDManager manager, java.util.function.IntFunction<Shape> samples,
+                              ToDoubleFunction<NDArray> step) {
         for (int batch : new int[] {1, 8}) {
-            NDArray sample = Generator.seeded(1).randn(manager, new Shape(batch, 3, 32, 32));
+            NDArray sample = Generator.seeded(1).randn(manager, samples.apply(batch));
             for (int i = 0; i < 2; i++) {
                 step.applyAsDouble(sample);
             }
